@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"crypto/sha256"
+	"strings"
+	"time"
+)
+
+// Mode separates a merchant's live data from its test data; the two never mix.
+type Mode string
+
+// The two modes.
+const (
+	ModeLive Mode = "live"
+	ModeTest Mode = "test"
+)
+
+// Live reports whether m is live mode.
+func (m Mode) Live() bool { return m == ModeLive }
+
+// Scope is the slice of data one API key may see: one merchant, one mode.
+type Scope struct {
+	MerchantID string
+	Mode       Mode
+}
+
+// Merchant is one business. Zero RateLimitPerMinute and CheckoutTTL mean "use
+// the gateway's defaults".
+type Merchant struct {
+	ID                 string
+	Name               string
+	Email              string
+	Status             string // "active"
+	RateLimitPerMinute int
+	CheckoutTTL        time.Duration
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// Limits on per-merchant overrides.
+const (
+	MinCheckoutTTL = 5 * time.Minute
+	MaxCheckoutTTL = 60 * time.Minute
+)
+
+// Validate checks a merchant before it is stored.
+func (m *Merchant) Validate() error {
+	var fe fieldErrors
+	if strings.TrimSpace(m.Name) == "" {
+		fe.add("name", "is required")
+	} else if len(m.Name) > 200 {
+		fe.add("name", "must be at most 200 characters")
+	}
+	if !validEmail(m.Email) {
+		fe.add("email", "must be a valid email address")
+	}
+	if m.RateLimitPerMinute < 0 {
+		fe.add("rate_limit_per_minute", "must not be negative")
+	}
+	if m.CheckoutTTL != 0 && (m.CheckoutTTL < MinCheckoutTTL || m.CheckoutTTL > MaxCheckoutTTL) {
+		fe.add("checkout_ttl", "must be between 5 and 60 minutes")
+	}
+	return fe.err()
+}
+
+// KeyKind is publishable (pk) or secret (sk).
+type KeyKind string
+
+// The two key kinds.
+const (
+	KeyPublishable KeyKind = "pk"
+	KeySecret      KeyKind = "sk"
+)
+
+// KeyType names a key kind in a mode, as its prefix does: "sk_live", "pk_test".
+type KeyType string
+
+// The four key types every merchant has.
+var KeyTypes = []KeyType{"pk_live", "sk_live", "pk_test", "sk_test"}
+
+// ParseKeyType splits "sk_live" into its kind and mode.
+func ParseKeyType(s string) (KeyKind, Mode, bool) {
+	kind, mode, ok := strings.Cut(s, "_")
+	if !ok || (kind != "pk" && kind != "sk") || (mode != "live" && mode != "test") {
+		return "", "", false
+	}
+	return KeyKind(kind), Mode(mode), true
+}
+
+// APIKey is a stored API key: only the hash of the secret is kept.
+type APIKey struct {
+	ID         string
+	MerchantID string
+	Kind       KeyKind
+	Mode       Mode
+	Hash       []byte // SHA-256 of the whole key string
+	Last4      string
+	CreatedAt  time.Time
+	RevokedAt  time.Time // zero while active
+}
+
+// Type returns the key's type, e.g. "sk_test".
+func (k *APIKey) Type() KeyType { return KeyType(string(k.Kind) + "_" + string(k.Mode)) }
+
+// HashKey hashes an API key for storage and lookup. Keys carry 143 random bits,
+// so a fast hash is enough: there is nothing to brute-force.
+func HashKey(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// NewAPIKey mints a key of the given type for a merchant and returns the
+// stored form and the secret, which is shown once and never stored.
+func NewAPIKey(merchantID string, kind KeyKind, mode Mode, now time.Time) (APIKey, string) {
+	secret := string(kind) + "_" + string(mode) + "_" + RandomString(32)
+	return APIKey{
+		ID:         NewID(PrefixAPIKey),
+		MerchantID: merchantID,
+		Kind:       kind,
+		Mode:       mode,
+		Hash:       HashKey(secret),
+		Last4:      secret[len(secret)-4:],
+		CreatedAt:  now,
+	}, secret
+}
+
+// Principal is who a request acts for: a merchant through one of its keys.
+type Principal struct {
+	Merchant Merchant
+	Key      APIKey
+}
+
+// Scope returns the data scope of the principal's key.
+func (p *Principal) Scope() Scope { return Scope{MerchantID: p.Merchant.ID, Mode: p.Key.Mode} }

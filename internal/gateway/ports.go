@@ -1,0 +1,174 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// Clock tells the time; tests inject a fixed or stepping one.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock, in UTC at microsecond precision so every
+// store round-trips times exactly.
+type SystemClock struct{}
+
+// Now returns the current UTC time truncated to microseconds.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Rate is a BTC price in one fiat currency with its provenance.
+type Rate struct {
+	Currency  string
+	BTCPrice  Decimal // major units of Currency per BTC
+	Source    string  // "median", "fixed", or a provider name
+	Sources   []Quote // the quotes the price was made from
+	FetchedAt time.Time
+	Note      string // why a fallback was used, if it was
+}
+
+// Quote is one provider's price.
+type Quote struct {
+	Provider  string
+	Currency  string
+	Price     Decimal
+	FetchedAt time.Time
+}
+
+// RateSource answers the current BTC price. It returns an error wrapping
+// ErrRateUnavailable when it has no trustworthy price (none fresher than
+// MaxRateAge), and reports which currencies it can price at all.
+type RateSource interface {
+	Rate(ctx context.Context, currency string) (Rate, error)
+	Supports(currency string) bool
+}
+
+// MaxRateAge is the oldest price ever used (SPEC §7).
+const MaxRateAge = 10 * time.Minute
+
+// Page asks for one page of a list, newest first. StartingAfter, when set,
+// takes precedence over Page: the list continues after that object's id.
+type Page struct {
+	Page          int
+	PerPage       int
+	StartingAfter string
+}
+
+// List is one page of results with the total count under the filter.
+type List[T any] struct {
+	Items      []T
+	HasMore    bool
+	TotalCount int
+}
+
+// TimeRange bounds created_at; zero ends are open. Both ends are inclusive.
+type TimeRange struct {
+	From time.Time
+	To   time.Time
+}
+
+// SessionFilter filters checkout session lists.
+type SessionFilter struct {
+	Status  SessionStatus
+	Created TimeRange
+	Page
+}
+
+// ProductFilter filters product lists.
+type ProductFilter struct {
+	Status       ProductStatus
+	NameContains string
+	SKU          string
+	ExternalRef  string
+	Created      TimeRange
+	Page
+}
+
+// TransactionFilter filters transaction lists.
+type TransactionFilter struct {
+	Status            TransactionStatus
+	CheckoutSessionID string
+	PaymentHash       string
+	Created           TimeRange
+	Page
+}
+
+// SessionChange is what an update function decided: the events to record and
+// the transaction to insert, all in the same database transaction as the
+// session row.
+type SessionChange struct {
+	Events      []Event
+	Transaction *Transaction
+}
+
+// IdempotencyRecord is a stored Idempotency-Key and, once the request has
+// finished, its response.
+type IdempotencyRecord struct {
+	APIKeyID    string
+	Key         string
+	RequestHash []byte
+	Done        bool
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// Store is the persistence port. Every method that takes a Scope sees only
+// that merchant's data in that mode: an object of another scope is
+// ErrNotFound. Implementations pass storetest's conformance suite.
+type Store interface {
+	// Merchants and keys.
+	CreateMerchant(ctx context.Context, m *Merchant, keys []APIKey) error
+	GetMerchant(ctx context.Context, id string) (*Merchant, error)
+	ListMerchants(ctx context.Context) ([]Merchant, error)
+	// PrincipalByKeyHash finds the active key with this hash and its merchant.
+	PrincipalByKeyHash(ctx context.Context, hash []byte) (*Principal, error)
+	// ReplaceAPIKey revokes every active key of key's merchant, kind and mode
+	// at key.CreatedAt and inserts key, atomically.
+	ReplaceAPIKey(ctx context.Context, key APIKey) error
+
+	// Checkout sessions.
+	CreateCheckoutSession(ctx context.Context, s *CheckoutSession) error
+	GetCheckoutSession(ctx context.Context, scope Scope, id string) (*CheckoutSession, error)
+	ListCheckoutSessions(ctx context.Context, scope Scope, f SessionFilter) (List[CheckoutSession], error)
+	// UpdateCheckoutSession loads session id (in any scope when scope is the
+	// zero Scope), calls fn with it inside one database transaction that
+	// excludes concurrent updates of the same session, and, if fn returns no
+	// error, writes the session back with every event and the transaction of
+	// the change. fn's error is returned unchanged and nothing is written.
+	UpdateCheckoutSession(ctx context.Context, scope Scope, id string, fn func(*CheckoutSession) (SessionChange, error)) (*CheckoutSession, error)
+	// DueSessions lists ids of pending sessions whose expires_at ≤ now, oldest first.
+	DueSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
+
+	// Products.
+	CreateProduct(ctx context.Context, p *Product) error
+	// GetProduct finds a product by id, or by slug when no id matches.
+	GetProduct(ctx context.Context, scope Scope, idOrSlug string) (*Product, error)
+	ListProducts(ctx context.Context, scope Scope, f ProductFilter) (List[Product], error)
+	// UpdateProduct applies fn to the product inside a transaction and saves it.
+	UpdateProduct(ctx context.Context, scope Scope, idOrSlug string, fn func(*Product) error) (*Product, error)
+	// DeleteProduct deletes a product no session references, or archives it
+	// (at now) and reports archived=true.
+	DeleteProduct(ctx context.Context, scope Scope, idOrSlug string, now time.Time) (archived bool, err error)
+
+	// Transactions.
+	GetTransaction(ctx context.Context, scope Scope, id string) (*Transaction, error)
+	ListTransactions(ctx context.Context, scope Scope, f TransactionFilter) (List[Transaction], error)
+
+	// Events.
+	ListEventsForObject(ctx context.Context, scope Scope, objectID string) ([]Event, error)
+
+	// Idempotency keys.
+	// BeginIdempotent records (keyID, key) as in progress and returns
+	// (nil, nil), or returns the existing record if one is younger than
+	// notBefore. Older records are replaced.
+	BeginIdempotent(ctx context.Context, rec IdempotencyRecord, notBefore time.Time) (*IdempotencyRecord, error)
+	// CompleteIdempotent stores the response of an in-progress record.
+	CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error
+	// AbortIdempotent forgets an in-progress record so the request can be retried.
+	AbortIdempotent(ctx context.Context, keyID, key string) error
+	// PurgeIdempotent deletes records created before t.
+	PurgeIdempotent(ctx context.Context, t time.Time) (int, error)
+
+	Close() error
+}
