@@ -1,0 +1,201 @@
+// Package apitype is satsrail's public wire contract: the JSON shapes of
+// requests, responses and errors of the merchant API (SPEC §2–§4, §7). It
+// imports only the standard library, so merchants' Go code can use it.
+package apitype
+
+import "time"
+
+// ErrorBody is the one error envelope: {"error": {...}}.
+type ErrorBody struct {
+	Error Error `json:"error"`
+	// CheckoutSession is set on 410 checkout_expired so the merchant can still
+	// read the session.
+	CheckoutSession *CheckoutSession `json:"checkout_session,omitempty"`
+}
+
+// Error describes what went wrong.
+type Error struct {
+	Code      string        `json:"code"`
+	Message   string        `json:"message"`
+	Details   []ErrorDetail `json:"details,omitempty"`
+	RequestID string        `json:"request_id"`
+}
+
+// ErrorDetail names one broken field.
+type ErrorDetail struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// List is a page of objects.
+type List[T any] struct {
+	Object  string   `json:"object"` // "list"
+	Data    []T      `json:"data"`
+	HasMore bool     `json:"has_more"`
+	Meta    ListMeta `json:"meta"`
+}
+
+// ListMeta is the page arithmetic of a List.
+type ListMeta struct {
+	CurrentPage int `json:"current_page"`
+	PerPage     int `json:"per_page"`
+	TotalCount  int `json:"total_count"`
+	TotalPages  int `json:"total_pages"`
+}
+
+// CheckoutSessionCreate is the body of POST /checkout_sessions.
+type CheckoutSessionCreate struct {
+	CheckoutSession *CheckoutSessionParams `json:"checkout_session"`
+}
+
+// CheckoutSessionParams are the fields a merchant sends.
+type CheckoutSessionParams struct {
+	AmountCents   *int64                   `json:"amount_cents,omitempty"`
+	Currency      *string                  `json:"currency,omitempty"`
+	CustomerEmail *string                  `json:"customer_email,omitempty"`
+	CustomerName  *string                  `json:"customer_name,omitempty"`
+	SuccessURL    *string                  `json:"success_url,omitempty"`
+	CancelURL     *string                  `json:"cancel_url,omitempty"`
+	Metadata      map[string]any           `json:"metadata,omitempty"`
+	LineItems     []CheckoutLineItemParams `json:"line_items,omitempty"`
+}
+
+// CheckoutLineItemParams is one line: a product or an ad-hoc item.
+type CheckoutLineItemParams struct {
+	ProductID       *string `json:"product_id,omitempty"`
+	Name            *string `json:"name,omitempty"`
+	UnitAmountCents *int64  `json:"unit_amount_cents,omitempty"`
+	Quantity        *int64  `json:"quantity,omitempty"`
+}
+
+// CheckoutSession is the session object. The seed's four fields come first.
+type CheckoutSession struct {
+	CheckoutURL    string            `json:"checkout_url"`
+	Token          string            `json:"token"`
+	Status         string            `json:"status"`
+	ExpiresAt      time.Time         `json:"expires_at"`
+	ID             string            `json:"id"`
+	Object         string            `json:"object"` // "checkout_session"
+	Livemode       bool              `json:"livemode"`
+	AmountCents    int64             `json:"amount_cents"`
+	Currency       string            `json:"currency"`
+	AmountSats     *int64            `json:"amount_sats"`
+	ExchangeRate   *string           `json:"exchange_rate"`
+	PaymentRequest *string           `json:"payment_request"`
+	PaymentHash    *string           `json:"payment_hash"`
+	LineItems      []LineItem        `json:"line_items"`
+	CustomerEmail  *string           `json:"customer_email"`
+	CustomerName   *string           `json:"customer_name"`
+	SuccessURL     string            `json:"success_url"`
+	CancelURL      string            `json:"cancel_url"`
+	Metadata       map[string]string `json:"metadata"`
+	CreatedAt      time.Time         `json:"created_at"`
+	CompletedAt    *time.Time        `json:"completed_at"`
+	ExpiredAt      *time.Time        `json:"expired_at"`
+	CancelledAt    *time.Time        `json:"cancelled_at"`
+	TransactionID  *string           `json:"transaction_id"`
+}
+
+// LineItem is one line of a session.
+type LineItem struct {
+	ProductID       *string `json:"product_id"`
+	Name            string  `json:"name"`
+	UnitAmountCents int64   `json:"unit_amount_cents"`
+	Quantity        int64   `json:"quantity"`
+	AmountCents     int64   `json:"amount_cents"`
+}
+
+// ProductWrite is the body of POST /products and PATCH /products/{id}.
+type ProductWrite struct {
+	Product *ProductParams `json:"product"`
+}
+
+// ProductParams are a product's writable fields.
+type ProductParams struct {
+	Name        *string        `json:"name,omitempty"`
+	Description *string        `json:"description,omitempty"`
+	PriceCents  *int64         `json:"price_cents,omitempty"`
+	Currency    *string        `json:"currency,omitempty"`
+	Slug        *string        `json:"slug,omitempty"`
+	ImageURL    *string        `json:"image_url,omitempty"`
+	Status      *string        `json:"status,omitempty"`
+	SKU         *string        `json:"sku,omitempty"`
+	ExternalRef *string        `json:"external_ref,omitempty"`
+	Metadata    map[string]any `json:"metadata,omitempty"`
+}
+
+// Product is the product object.
+type Product struct {
+	ID          string            `json:"id"`
+	Object      string            `json:"object"` // "product"
+	Livemode    bool              `json:"livemode"`
+	Name        string            `json:"name"`
+	Description *string           `json:"description"`
+	PriceCents  int64             `json:"price_cents"`
+	Currency    string            `json:"currency"`
+	Slug        string            `json:"slug"`
+	ImageURL    *string           `json:"image_url"`
+	Status      string            `json:"status"`
+	SKU         *string           `json:"sku"`
+	ExternalRef *string           `json:"external_ref"`
+	Metadata    map[string]string `json:"metadata"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+}
+
+// Transaction is one settled Lightning payment.
+type Transaction struct {
+	ID                string    `json:"id"`
+	Object            string    `json:"object"` // "transaction"
+	Livemode          bool      `json:"livemode"`
+	Status            string    `json:"status"`
+	CheckoutSessionID string    `json:"checkout_session_id"`
+	PaymentHash       string    `json:"payment_hash"`
+	Preimage          string    `json:"preimage"`
+	AmountMsat        int64     `json:"amount_msat"`
+	AmountSats        int64     `json:"amount_sats"`
+	AmountCents       int64     `json:"amount_cents"`
+	Currency          string    `json:"currency"`
+	ExchangeRate      string    `json:"exchange_rate"`
+	SettledAt         time.Time `json:"settled_at"`
+	CreatedAt         time.Time `json:"created_at"`
+}
+
+// Rate is the answer of GET /rates.
+type Rate struct {
+	Object      string       `json:"object"` // "rate"
+	Currency    string       `json:"currency"`
+	BTCPrice    string       `json:"btc_price"`
+	SatsPerUnit string       `json:"sats_per_unit"`
+	Source      string       `json:"source"`
+	Sources     []RateSource `json:"sources"`
+	FetchedAt   time.Time    `json:"fetched_at"`
+	Note        string       `json:"note,omitempty"`
+}
+
+// RateSource is one provider's price behind a Rate.
+type RateSource struct {
+	Name      string    `json:"name"`
+	Price     string    `json:"price"`
+	FetchedAt time.Time `json:"fetched_at"`
+}
+
+// Merchant is the merchant object of GET /merchant.
+type Merchant struct {
+	ID                 string    `json:"id"`
+	Object             string    `json:"object"` // "merchant"
+	Name               string    `json:"name"`
+	Email              string    `json:"email"`
+	Status             string    `json:"status"`
+	Livemode           bool      `json:"livemode"`
+	RateLimitPerMinute int       `json:"rate_limit_per_minute"`
+	CheckoutTTLSeconds int       `json:"checkout_ttl_seconds"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+// MerchantCreated is what `satsrail merchant create --json` prints.
+type MerchantCreated struct {
+	MerchantID string            `json:"merchant_id"`
+	Keys       map[string]string `json:"keys"`
+}

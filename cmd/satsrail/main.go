@@ -1,0 +1,68 @@
+// Command satsrail is the satsrail payment gateway: one binary with the
+// subcommands serve, migrate, merchant and keys. Every flag can also be set
+// by a SATSRAIL_* environment variable (--data-dir ↔ SATSRAIL_DATA_DIR).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `satsrail — a self-hosted, non-custodial Bitcoin Lightning payment gateway.
+
+Usage:
+  satsrail serve    [flags]   run the gateway (API, workers)
+  satsrail migrate  [flags]   apply database migrations and exit
+  satsrail merchant create --name N --email E [--rate-limit-per-minute N] [--checkout-ttl D] [--json]
+  satsrail merchant list   [--json]
+  satsrail keys roll --merchant ID --key-type sk_live|pk_live|sk_test|pk_test [--json]
+
+Run "satsrail <command> --help" for the flags of each. Every flag can be given
+as an environment variable: --data-dir is SATSRAIL_DATA_DIR, and so on.
+`
+
+// run dispatches a subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		err = serve(ctx, rest, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, rest, stdout, stderr)
+	case "merchant":
+		err = merchant(ctx, rest, stdout, stderr)
+	case "keys":
+		err = keys(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "satsrail: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case err == errHelp:
+		return 0
+	case err == errUsage:
+		return 2
+	default:
+		fmt.Fprintf(stderr, "satsrail: %v\n", err)
+		return 1
+	}
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/httpapi"
+	"github.com/satsrail/satsrail/internal/ratelimit"
+	"github.com/satsrail/satsrail/internal/rates"
+	"github.com/satsrail/satsrail/internal/sqlite"
+	"github.com/satsrail/satsrail/internal/worker/expire"
+)
+
+// demoFixedRates price the offline demo when no provider answers.
+const demoFixedRates = "usd=65000,eur=60000,gbp=52000,cad=90000,chf=57000,aud=100000,jpy=10000000"
+
+const demoEmail = "demo@satsrail.invalid"
+
+type serveConfig struct {
+	addr, dataDir, publicURL  string
+	checkoutTTL               time.Duration
+	fixedRates, rateProviders string
+	rateInterval              time.Duration
+	demo                      bool
+	maxAmountCents            int64
+	publicRateLimit           int
+	logFormat, logLevel       string
+	expireInterval            time.Duration
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [flags]", stdout)
+	var c serveConfig
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory holding the SQLite database and other state")
+	fs.StringVar(&c.publicURL, "public-url", "", "public base URL of this gateway, used to build checkout_url (default http://<addr>)")
+	fs.DurationVar(&c.checkoutTTL, "checkout-ttl", gateway.DefaultCheckoutTTL, "checkout session lifetime unless the merchant sets its own (at least 10s)")
+	fs.StringVar(&c.fixedRates, "fixed-rates", "", "fallback BTC prices used when no provider answers, e.g. usd=65000,eur=60000")
+	fs.StringVar(&c.rateProviders, "rate-providers", "", "price providers and optional base URLs, e.g. coinbase=URL,kraken=URL (default: coinbase, kraken, bitstamp, coingecko)")
+	fs.DurationVar(&c.rateInterval, "rate-interval", rates.DefaultInterval, "time between price refreshes")
+	fs.BoolVar(&c.demo, "demo", false, "create (or re-key) a demo merchant, print its test keys and a curl, and fall back to fixed demo prices offline")
+	fs.Int64Var(&c.maxAmountCents, "max-amount-cents", int64(gateway.DefaultMaxAmountCents), "largest checkout amount in minor units")
+	fs.IntVar(&c.publicRateLimit, "public-rate-limit-per-minute", 120, "per-IP limit per minute on unauthenticated requests")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&c.expireInterval, "expire-interval", time.Second, "how often pending sessions are checked for expiry")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if c.checkoutTTL < 10*time.Second {
+		return fmt.Errorf("--checkout-ttl must be at least 10s, got %s", c.checkoutTTL)
+	}
+	if c.maxAmountCents <= 0 {
+		return fmt.Errorf("--max-amount-cents must be positive")
+	}
+	log, err := newLogger(stderr, c.logFormat, c.logLevel)
+	if err != nil {
+		return err
+	}
+
+	httpClient := &http.Client{Timeout: 10 * time.Second}
+	providers, err := rates.ParseProviders(c.rateProviders, httpClient)
+	if err != nil {
+		return fmt.Errorf("--rate-providers: %w", err)
+	}
+	if c.demo && c.fixedRates == "" {
+		c.fixedRates = demoFixedRates
+	}
+	fixed, err := rates.ParseFixed(c.fixedRates)
+	if err != nil {
+		return fmt.Errorf("--fixed-rates: %w", err)
+	}
+	rateSource := rates.New(rates.Config{Providers: providers, Fixed: fixed, Interval: c.rateInterval, Logger: log})
+
+	path, err := dbPath(c.dataDir)
+	if err != nil {
+		return err
+	}
+	store, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc := gateway.NewService(gateway.Config{
+		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
+	})
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if c.publicURL == "" {
+		c.publicURL = base
+	}
+	api := httpapi.New(httpapi.Config{
+		Service: svc, Logger: log, PublicURL: c.publicURL, Limiter: ratelimit.NewMemory(), PublicRateLimit: c.publicRateLimit,
+	})
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	if c.demo {
+		if err := startDemo(ctx, svc, c.publicURL, stdout); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "satsrail listening on %s\n", base)
+	log.InfoContext(ctx, "satsrail listening", "addr", ln.Addr().String(), "public_url", c.publicURL, "data_dir", c.dataDir)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return rateSource.Run(gctx) })
+	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdownCtx)
+	})
+	err = g.Wait()
+	log.Info("satsrail stopped")
+	return err
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be json or text")
+}
+
+// startDemo makes sure a demo merchant exists, gives it fresh test keys and
+// prints them with a curl that creates a checkout session. Keys are stored
+// only as hashes, so a restart cannot show the old ones: it rolls new ones.
+func startDemo(ctx context.Context, svc *gateway.Service, publicURL string, stdout io.Writer) error {
+	ms, err := svc.ListMerchants(ctx)
+	if err != nil {
+		return err
+	}
+	var sk, pk, id string
+	for _, m := range ms {
+		if m.Email == demoEmail {
+			id = m.ID
+		}
+	}
+	if id == "" {
+		m, secrets, err := svc.CreateMerchant(ctx, gateway.MerchantParams{Name: "Demo Store", Email: demoEmail})
+		if err != nil {
+			return err
+		}
+		id, sk, pk = m.ID, secrets["sk_test"], secrets["pk_test"]
+	} else {
+		if sk, err = svc.RollKey(ctx, id, "sk_test"); err != nil {
+			return err
+		}
+		if pk, err = svc.RollKey(ctx, id, "pk_test"); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, `
+  satsrail demo — merchant %s (test mode)
+    secret key       %s
+    publishable key  %s
+
+  Create a checkout session:
+
+    curl -s %s/api/v1/checkout_sessions \
+      -H 'Authorization: Bearer %s' \
+      -H 'Content-Type: application/json' \
+      -d '{"checkout_session": {"amount_cents": 5000, "currency": "usd", "customer_email": "buyer@example.com", "success_url": "https://store.example/success", "cancel_url": "https://store.example/cart", "metadata": {"order_id": "ORD-1234"}}}'
+
+`, id, sk, pk, strings.TrimRight(publicURL, "/"), sk)
+	return nil
+}

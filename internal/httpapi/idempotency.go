@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+// MaxIdempotencyKeyLen is the longest Idempotency-Key accepted (SPEC §2).
+const MaxIdempotencyKeyLen = 255
+
+// staleInProgress is how long an unfinished request may hold its key. A
+// request that has not finished by then died with its node (the server's
+// write timeout is far shorter), so a retry may run it again.
+const staleInProgress = time.Minute
+
+// idempotent runs a POST under an Idempotency-Key (SPEC §2): the first request
+// runs and its 2xx response is stored; a repeat with the same body gets that
+// response again with status 200 and Idempotent-Replayed: true; the same key
+// with another body is 422 idempotency_error; a repeat while the first still
+// runs is 409 idempotency_in_progress. Keys are scoped to the API key. A
+// request that fails is forgotten, so it can be corrected and retried.
+func (s *Server) idempotent(c *call, key string, now time.Time) {
+	w, r := c.w, c.r
+	if len(key) > MaxIdempotencyKeyLen {
+		s.writeError(w, r, &gateway.Error{Code: gateway.CodeIdempotency, Message: "Idempotency-Key must be at most 255 characters.",
+			Fields: []gateway.FieldError{{Field: "Idempotency-Key", Message: "must be at most 255 characters"}}})
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.writeError(w, r, bodyError(err))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec := gateway.IdempotencyRecord{APIKeyID: c.p.Key.ID, Key: key, RequestHash: requestHash(c.route, r, body), CreatedAt: now}
+	store := s.svc.Store()
+	ctx := r.Context()
+	existing, err := store.BeginIdempotent(ctx, rec, now.Add(-s.svc.IdempotencyTTL()))
+	if err == nil && existing != nil && !existing.Done && now.Sub(existing.CreatedAt) > staleInProgress &&
+		bytes.Equal(existing.RequestHash, rec.RequestHash) {
+		if err = store.AbortIdempotent(ctx, rec.APIKeyID, key); err == nil {
+			existing, err = store.BeginIdempotent(ctx, rec, now.Add(-s.svc.IdempotencyTTL()))
+		}
+	}
+	switch {
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	case existing == nil:
+		// This request runs.
+	case !bytes.Equal(existing.RequestHash, rec.RequestHash):
+		s.writeError(w, r, gateway.Errorf(gateway.CodeIdempotency,
+			"This Idempotency-Key was already used with a different request; use a new key for a new request."))
+		return
+	case !existing.Done:
+		s.writeError(w, r, gateway.Errorf(gateway.CodeIdempotencyInProgress,
+			"A request with this Idempotency-Key is still being processed; retry in a moment."))
+		return
+	default:
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		w.Write(existing.Body)
+		return
+	}
+
+	status, resp, herr := c.route.handle(c)
+	var b []byte
+	if herr == nil && status < 300 {
+		b, herr = marshal(resp)
+	}
+	if herr != nil || status >= 300 {
+		if err := store.AbortIdempotent(ctx, rec.APIKeyID, key); err != nil {
+			s.log.ErrorContext(ctx, "forget idempotency key", "request_id", requestID(ctx), "err", err)
+		}
+		s.respond(w, r, status, resp, herr)
+		return
+	}
+	if err := store.CompleteIdempotent(ctx, rec.APIKeyID, key, status, b); err != nil {
+		// The object exists; answer with it. A retry will see 409 until the
+		// record goes stale.
+		s.log.ErrorContext(ctx, "store idempotent response", "request_id", requestID(ctx), "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// requestHash identifies "the same request": the route and the body's JSON
+// value, so key order and whitespace don't matter. A body that is not JSON is
+// hashed as bytes.
+func requestHash(rt route, r *http.Request, body []byte) []byte {
+	h := sha256.New()
+	io.WriteString(h, rt.method+" "+rt.path+" "+r.PathValue("id")+"\n")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err == nil {
+		if canon, err := json.Marshal(v); err == nil {
+			body = canon
+		}
+	}
+	h.Write(body)
+	return h.Sum(nil)
+}

@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+)
+
+// access says which keys may call a route.
+type access int
+
+const (
+	anyKey    access = iota // publishable or secret key
+	secretKey               // secret key only; a publishable key gets 403
+)
+
+// route is one row of the API table.
+type route struct {
+	method, path string
+	access       access
+	handle       handler
+}
+
+// routes is the one table of every merchant API route. Each is served under
+// /api/v1 and under /api/v1/m (the path SatsRail's own SDKs use).
+func (s *Server) routes() {
+	table := []route{
+		{"POST", "/checkout_sessions", anyKey, s.createCheckoutSession},
+		{"GET", "/checkout_sessions", secretKey, s.listCheckoutSessions},
+		{"GET", "/checkout_sessions/{id}", secretKey, s.getCheckoutSession},
+		{"POST", "/checkout_sessions/{id}/expire", secretKey, s.expireCheckoutSession},
+
+		{"GET", "/products", secretKey, s.listProducts},
+		{"POST", "/products", secretKey, s.createProduct},
+		{"GET", "/products/{id}", secretKey, s.getProduct},
+		{"PATCH", "/products/{id}", secretKey, s.updateProduct},
+		{"DELETE", "/products/{id}", secretKey, s.deleteProduct},
+
+		{"GET", "/transactions", secretKey, s.listTransactions},
+		{"GET", "/transactions/{id}", secretKey, s.getTransaction},
+
+		{"GET", "/rates", anyKey, s.getRate},
+		{"GET", "/merchant", secretKey, s.getMerchant},
+	}
+	for _, rt := range table {
+		h := s.api(rt)
+		for _, base := range []string{"/api/v1", "/api/v1/m"} {
+			s.mux.Handle(rt.method+" "+base+rt.path, h)
+			s.patterns = append(s.patterns, rt.method+" "+base+rt.path)
+		}
+	}
+	for _, base := range []string{"/api/v1", "/api/v1/m"} {
+		s.mux.HandleFunc("OPTIONS "+base+"/checkout_sessions", s.preflight)
+	}
+	s.mux.Handle("GET /api/v1/openapi.json", s.public(s.openAPI))
+	s.patterns = append(s.patterns, "GET /api/v1/openapi.json")
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+// Patterns lists every "METHOD /path" the API serves, for the OpenAPI check.
+func (s *Server) Patterns() []string { return slices.Clone(s.patterns) }

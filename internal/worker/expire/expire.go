@@ -1,0 +1,53 @@
+// Package expire runs the background housekeeping of checkout sessions:
+// pending sessions whose time is up become expired (with their
+// checkout.expired event), and Idempotency-Keys past their TTL are forgotten.
+package expire
+
+import (
+	"cmp"
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+// Worker expires due sessions every Interval.
+type Worker struct {
+	Service  *gateway.Service
+	Interval time.Duration // default 1s
+	// PurgeEvery is how often expired Idempotency-Keys are deleted (default 1h).
+	PurgeEvery time.Duration
+	Logger     *slog.Logger
+}
+
+// Run works until ctx is done; it returns nil then. Store errors are logged
+// and retried on the next tick.
+func (w *Worker) Run(ctx context.Context) error {
+	log := cmp.Or(w.Logger, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tick := time.NewTicker(cmp.Or(w.Interval, time.Second))
+	defer tick.Stop()
+	purgeEvery := cmp.Or(w.PurgeEvery, time.Hour)
+	var lastPurge time.Time
+	for {
+		if n, err := w.Service.ExpireDue(ctx); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "expire due sessions", "err", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "expired checkout sessions", "count", n)
+		}
+		if time.Since(lastPurge) >= purgeEvery {
+			if n, err := w.Service.PurgeIdempotency(ctx); err != nil && ctx.Err() == nil {
+				log.ErrorContext(ctx, "purge idempotency keys", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "purged idempotency keys", "count", n)
+			}
+			lastPurge = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
