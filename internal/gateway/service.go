@@ -249,9 +249,8 @@ func (s *Service) expire(ctx context.Context, scope Scope, id string) (*Checkout
 
 // Rate returns the current price of BTC in currency.
 func (s *Service) Rate(ctx context.Context, currency string) (Rate, error) {
-	if !s.rates.Supports(currency) {
-		var fe fieldErrors
-		checkCurrency(&fe, "currency", currency, s.rates.Supports)
+	var fe fieldErrors
+	if _, ok := checkCurrency(&fe, "currency", currency, s.rates.Supports); !ok {
 		return Rate{}, fe.err()
 	}
 	return s.rates.Rate(ctx, currency)
