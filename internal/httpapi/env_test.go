@@ -49,7 +49,7 @@ func (m merchant) pk() string { return m.keys["pk_test"] }
 // env is one test's gateway: a real SQLite store in a temp dir, a fixed-rate
 // price source, a settable clock, and two merchants a and b.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	svc   *gateway.Service
 	store *sqlite.Store
@@ -64,7 +64,7 @@ type options struct {
 	noRates         bool
 }
 
-func setup(t *testing.T, opts ...options) *env {
+func setup(t testing.TB, opts ...options) *env {
 	t.Helper()
 	var o options
 	if len(opts) > 0 {

@@ -1,0 +1,78 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+const idempotencyColumns = "api_key_id, key, request_hash, done, status, body, created_at"
+
+func idempotencyDests(r *gateway.IdempotencyRecord) []any {
+	return []any{&r.APIKeyID, &r.Key, &r.RequestHash, &r.Done, &r.Status, &r.Body, (*timeCol)(&r.CreatedAt)}
+}
+
+var scanIdempotency = scanner(idempotencyDests)
+
+// BeginIdempotent returns the record of (rec.APIKeyID, rec.Key) if one was
+// created at or after notBefore; otherwise it stores rec as in progress,
+// replacing any older record, and returns nil.
+func (s *Store) BeginIdempotent(ctx context.Context, rec gateway.IdempotencyRecord, notBefore time.Time) (*gateway.IdempotencyRecord, error) {
+	var found *gateway.IdempotencyRecord
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		old, err := scanIdempotency(tx.QueryRowContext(ctx, "SELECT "+idempotencyColumns+
+			" FROM idempotency_keys WHERE api_key_id = ? AND key = ?", rec.APIKeyID, rec.Key))
+		switch {
+		case err == nil && !old.CreatedAt.Before(notBefore):
+			found = &old
+			return nil
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (api_key_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (api_key_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+				done = 0, status = 0, body = NULL, created_at = excluded.created_at`,
+			rec.APIKeyID, rec.Key, rec.RequestHash, timeCol(rec.CreatedAt))
+		return err
+	})
+	return found, mapErr(err, "begin idempotent request %q", rec.Key)
+}
+
+// CompleteIdempotent stores the response of a request; an unknown record is
+// gateway.ErrNotFound.
+func (s *Store) CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error {
+	res, err := s.writer.ExecContext(ctx, "UPDATE idempotency_keys SET done = 1, status = ?, body = ? WHERE api_key_id = ? AND key = ?",
+		status, body, keyID, key)
+	if err == nil {
+		err = oneRow(res)
+	}
+	return mapErr(err, "complete idempotent request %q", key)
+}
+
+// AbortIdempotent forgets an in-progress record; a finished one stays.
+func (s *Store) AbortIdempotent(ctx context.Context, keyID, key string) error {
+	_, err := s.writer.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND done = 0", keyID, key)
+	return mapErr(err, "abort idempotent request %q", key)
+}
+
+// PurgeIdempotent deletes records created before t and returns how many.
+func (s *Store) PurgeIdempotent(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.writer.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE created_at < ?", timeCol(t))
+	if err != nil {
+		return 0, mapErr(err, "purge idempotency keys")
+	}
+	n, err := res.RowsAffected()
+	return int(n), mapErr(err, "purge idempotency keys")
+}
+
+// oneRow turns an update that touched no row into sql.ErrNoRows.
+func oneRow(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		err = sql.ErrNoRows
+	}
+	return err
+}

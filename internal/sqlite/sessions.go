@@ -1,0 +1,161 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+const sessionColumns = "id, merchant_id, mode, status, amount_cents, currency, line_items, customer_email, customer_name, " +
+	"success_url, cancel_url, metadata, amount_sats, exchange_rate, payment_request, payment_hash, transaction_id, " +
+	"created_at, updated_at, expires_at, completed_at, expired_at, cancelled_at"
+
+func sessionArgs(s *gateway.CheckoutSession) []any {
+	return []any{s.ID, s.MerchantID, s.Mode, s.Status, s.AmountCents, s.Currency, lineItemsCol(s.LineItems),
+		s.CustomerEmail, s.CustomerName, s.SuccessURL, s.CancelURL, metadataCol(s.Metadata),
+		s.AmountSats, s.ExchangeRate, s.PaymentRequest, nullText(s.PaymentHash), nullText(s.TransactionID),
+		timeCol(s.CreatedAt), timeCol(s.UpdatedAt), timeCol(s.ExpiresAt),
+		timeCol(s.CompletedAt), timeCol(s.ExpiredAt), timeCol(s.CancelledAt)}
+}
+
+func sessionDests(s *gateway.CheckoutSession) []any {
+	return []any{&s.ID, &s.MerchantID, &s.Mode, &s.Status, &s.AmountCents, &s.Currency, (*lineItemsCol)(&s.LineItems),
+		&s.CustomerEmail, &s.CustomerName, &s.SuccessURL, &s.CancelURL, (*metadataCol)(&s.Metadata),
+		&s.AmountSats, &s.ExchangeRate, &s.PaymentRequest, (*nullText)(&s.PaymentHash), (*nullText)(&s.TransactionID),
+		(*timeCol)(&s.CreatedAt), (*timeCol)(&s.UpdatedAt), (*timeCol)(&s.ExpiresAt),
+		(*timeCol)(&s.CompletedAt), (*timeCol)(&s.ExpiredAt), (*timeCol)(&s.CancelledAt)}
+}
+
+var (
+	scanSession   = scanner(sessionDests)
+	insertSession = insertSQL("checkout_sessions", sessionColumns)
+	updateSession = updateSQL("checkout_sessions", sessionColumns)
+	sessionList   = listQuery[gateway.CheckoutSession]{table: "checkout_sessions", columns: sessionColumns, scan: scanSession}
+)
+
+// CreateCheckoutSession stores a new session.
+func (s *Store) CreateCheckoutSession(ctx context.Context, sess *gateway.CheckoutSession) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, insertSession, sessionArgs(sess)...); err != nil {
+			return err
+		}
+		return addSessionProducts(ctx, tx, sess.ID, productIDs(sess.LineItems))
+	})
+	return mapErr(err, "create checkout session %s", sess.ID)
+}
+
+// GetCheckoutSession returns session id in scope.
+func (s *Store) GetCheckoutSession(ctx context.Context, scope gateway.Scope, id string) (*gateway.CheckoutSession, error) {
+	sess, err := getSession(ctx, s.reader, scope, id)
+	if err != nil {
+		return nil, mapErr(err, "get checkout session %s", id)
+	}
+	return &sess, nil
+}
+
+// getSession loads session id in scope, or in any scope when scope is zero.
+func getSession(ctx context.Context, q querier, scope gateway.Scope, id string) (gateway.CheckoutSession, error) {
+	query := "SELECT " + sessionColumns + " FROM checkout_sessions WHERE id = ?"
+	args := []any{id}
+	if scope != (gateway.Scope{}) {
+		query += " AND merchant_id = ? AND mode = ?"
+		args = append(args, scope.MerchantID, scope.Mode)
+	}
+	return scanSession(q.QueryRowContext(ctx, query, args...))
+}
+
+// ListCheckoutSessions returns one page of the sessions in scope that match f.
+func (s *Store) ListCheckoutSessions(ctx context.Context, scope gateway.Scope, f gateway.SessionFilter) (gateway.List[gateway.CheckoutSession], error) {
+	c := scoped(scope)
+	c.add(f.Status != "", "status = ?", f.Status)
+	c.created(f.Created)
+	l, err := sessionList.run(ctx, s, scope, c, f.Page)
+	return l, mapErr(err, "list checkout sessions")
+}
+
+// UpdateCheckoutSession applies fn to session id and writes the session, the
+// change's events and its transaction in the one immediate transaction, which
+// excludes every other writer while fn runs. fn must not write through the
+// Store: the transaction holds its only write connection.
+func (s *Store) UpdateCheckoutSession(ctx context.Context, scope gateway.Scope, id string,
+	fn func(*gateway.CheckoutSession) (gateway.SessionChange, error)) (*gateway.CheckoutSession, error) {
+	var sess gateway.CheckoutSession
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if sess, err = getSession(ctx, tx, scope, id); err != nil {
+			return err
+		}
+		before := sess
+		change, err := fn(&sess)
+		if err != nil {
+			return passThrough{err}
+		}
+		if sess.ID != before.ID || sess.MerchantID != before.MerchantID || sess.Mode != before.Mode {
+			return fmt.Errorf("the update changed the session's id, merchant or mode")
+		}
+		if _, err := tx.ExecContext(ctx, updateSession, append(sessionArgs(&sess), id)...); err != nil {
+			return err
+		}
+		if ids := productIDs(sess.LineItems); !slices.Equal(ids, productIDs(before.LineItems)) {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM checkout_session_products WHERE session_id = ?", id); err != nil {
+				return err
+			}
+			if err := addSessionProducts(ctx, tx, id, ids); err != nil {
+				return err
+			}
+		}
+		for _, ev := range change.Events {
+			if _, err := tx.ExecContext(ctx, insertEvent, eventArgs(&ev)...); err != nil {
+				return err
+			}
+		}
+		if t := change.Transaction; t != nil {
+			if _, err := tx.ExecContext(ctx, insertTransaction, transactionArgs(t)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, unwrapCallback(err, "update checkout session %s", id)
+	}
+	return &sess, nil
+}
+
+// DueSessions lists the ids of pending sessions whose expires_at ≤ now,
+// soonest first. A limit ≤ 0 means no limit.
+func (s *Store) DueSessions(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	// 'pending' is a literal so SQLite can use the partial index checkout_sessions_due.
+	rows, err := s.reader.QueryContext(ctx, `SELECT id FROM checkout_sessions
+		WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`, timeCol(now), limit)
+	ids, err := scanAll(rows, err, func(r rowScanner) (id string, err error) { return id, r.Scan(&id) })
+	return ids, mapErr(err, "due checkout sessions")
+}
+
+// productIDs returns the distinct product ids a session's line items name, sorted.
+func productIDs(items []gateway.LineItem) []string {
+	var ids []string
+	for _, li := range items {
+		if li.ProductID != "" {
+			ids = append(ids, li.ProductID)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+func addSessionProducts(ctx context.Context, tx *sql.Tx, sessionID string, productIDs []string) error {
+	for _, p := range productIDs {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO checkout_session_products (session_id, product_id) VALUES (?, ?)", sessionID, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}

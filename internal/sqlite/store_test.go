@@ -1,0 +1,218 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) gateway.Store { return open(t, filepath.Join(t.TempDir(), "satsrail.db")) })
+}
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), Config{Path: path})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+func allVersions(t *testing.T) []int {
+	t.Helper()
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatalf("loadMigrations: %v", err)
+	}
+	var vs []int
+	for _, m := range ms {
+		vs = append(vs, m.version)
+	}
+	return vs
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "satsrail.db")
+	want := allVersions(t)
+
+	applied, err := Migrate(ctx, path)
+	if err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if d := cmp.Diff(want, applied); d != "" {
+		t.Errorf("first Migrate applied (-want +got):\n%s", d)
+	}
+	applied, err = Migrate(ctx, path)
+	if err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	if len(applied) != 0 {
+		t.Errorf("second Migrate applied %v, want nothing", applied)
+	}
+
+	// Opening and reopening a migrated file applies nothing more.
+	for range 2 {
+		s, err := Open(ctx, Config{Path: path})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		v, err := s.SchemaVersion(ctx)
+		if err != nil {
+			t.Fatalf("SchemaVersion: %v", err)
+		}
+		if v != want[len(want)-1] {
+			t.Errorf("SchemaVersion = %d, want %d", v, want[len(want)-1])
+		}
+		got, err := appliedVersions(ctx, s.reader)
+		if err != nil {
+			t.Fatalf("appliedVersions: %v", err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("schema_migrations holds %v, want %v", got, want)
+		}
+		s.Close()
+	}
+}
+
+func TestOpenMigrates(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	v, err := s.SchemaVersion(t.Context())
+	if err != nil {
+		t.Fatalf("SchemaVersion: %v", err)
+	}
+	if want := allVersions(t); v != want[len(want)-1] {
+		t.Errorf("SchemaVersion = %d, want %d", v, want[len(want)-1])
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "satsrail.db")
+	s := open(t, path)
+	if _, err := s.writer.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, Config{Path: path}); err == nil {
+		t.Error("Open of a database from a newer binary succeeded, want an error")
+	}
+}
+
+func TestOpenRefusesBadPath(t *testing.T) {
+	for _, path := range []string{"", filepath.Join(t.TempDir(), "what?.db")} {
+		if s, err := Open(t.Context(), Config{Path: path}); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded, want an error", path)
+		}
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	pragma := func(db *sql.DB, name string) string {
+		t.Helper()
+		var v string
+		if err := db.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatalf("PRAGMA %s: %v", name, err)
+		}
+		return v
+	}
+	for _, tt := range []struct {
+		db         *sql.DB
+		name, want string
+	}{
+		{s.writer, "journal_mode", "wal"},
+		{s.writer, "foreign_keys", "1"},
+		{s.writer, "synchronous", "2"}, // FULL
+		{s.writer, "busy_timeout", "10000"},
+		{s.writer, "query_only", "0"},
+		{s.reader, "journal_mode", "wal"},
+		{s.reader, "busy_timeout", "10000"},
+		{s.reader, "query_only", "1"},
+	} {
+		if got := pragma(tt.db, tt.name); got != tt.want {
+			t.Errorf("PRAGMA %s = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+	if _, err := s.reader.ExecContext(ctx, "DELETE FROM merchants"); err == nil {
+		t.Error("the reader pool accepted a write")
+	}
+}
+
+// TestWritesWaitForEachOther checks the writer is one connection: a second
+// write transaction waits for the first instead of failing with SQLITE_BUSY.
+func TestWritesWaitForEachOther(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	if got := s.writer.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("writer MaxOpenConnections = %d, want 1", got)
+	}
+	first, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		done <- s.CreateMerchant(ctx, &gateway.Merchant{ID: "mer_waiting", Name: "W", Email: "w@w.example",
+			Status: "active", CreatedAt: time.UnixMicro(1), UpdatedAt: time.UnixMicro(1)}, nil)
+	}()
+	for s.writer.Stats().WaitCount == 0 {
+		runtime.Gosched() // until the second writer queues for the connection
+	}
+	if err := first.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("second writer: %v", err)
+	}
+}
+
+// TestUpdateKeepsIdentity checks an update function cannot move a session or
+// product to another id or scope, which would write over the wrong row.
+func TestUpdateKeepsIdentity(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	now := time.UnixMicro(1_700_000_000_000_000).UTC()
+	m := &gateway.Merchant{ID: "mer_a", Name: "A", Email: "a@a.example", Status: "active", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateMerchant(ctx, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	scope := gateway.Scope{MerchantID: m.ID, Mode: gateway.ModeTest}
+	sess := &gateway.CheckoutSession{ID: "cs_a", MerchantID: m.ID, Mode: scope.Mode, Status: gateway.StatusPending,
+		AmountCents: 1, Currency: "usd", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateCheckoutSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateCheckoutSession(ctx, scope, sess.ID, func(s *gateway.CheckoutSession) (gateway.SessionChange, error) {
+		s.Mode = gateway.ModeLive
+		return gateway.SessionChange{}, nil
+	}); err == nil {
+		t.Error("UpdateCheckoutSession let fn change the mode")
+	}
+	p := &gateway.Product{ID: "prod_a", MerchantID: m.ID, Mode: scope.Mode, Name: "P", Currency: "usd", Slug: "p",
+		Status: gateway.ProductActive, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateProduct(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateProduct(ctx, scope, p.ID, func(p *gateway.Product) error {
+		p.ID = "prod_b"
+		return nil
+	}); err == nil {
+		t.Error("UpdateProduct let fn change the id")
+	}
+}

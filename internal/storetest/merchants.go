@@ -1,0 +1,135 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+func testMerchants(t *testing.T, f *fixture) {
+	t.Run("get returns every field", func(t *testing.T) {
+		for _, want := range []gateway.Merchant{f.merchant, f.other} {
+			got, err := f.store.GetMerchant(f.ctx, want.ID)
+			noErr(t, "GetMerchant", err)
+			diff(t, "merchant", &want, got)
+			wantUTC(t, "merchant", got.CreatedAt, got.UpdatedAt)
+		}
+	})
+
+	t.Run("unknown id", func(t *testing.T) {
+		_, err := f.store.GetMerchant(f.ctx, "mer_nobody")
+		wantErr(t, "GetMerchant", err, gateway.ErrNotFound)
+	})
+
+	t.Run("duplicate id is a conflict and stores none of its keys", func(t *testing.T) {
+		m := f.merchant
+		m.Name = "Impostor"
+		k := apiKey(m.ID, "sk_test", "dup", at(0))
+		wantErr(t, "CreateMerchant", f.store.CreateMerchant(f.ctx, &m, []gateway.APIKey{k}), gateway.ErrConflict)
+		_, err := f.store.PrincipalByKeyHash(f.ctx, k.Hash)
+		wantErr(t, "PrincipalByKeyHash(key of refused merchant)", err, gateway.ErrNotFound)
+		got, err := f.store.GetMerchant(f.ctx, m.ID)
+		noErr(t, "GetMerchant", err)
+		diff(t, "merchant after refused duplicate", &f.merchant, got)
+	})
+
+	t.Run("duplicate key hash is a conflict and stores no merchant", func(t *testing.T) {
+		m := gateway.Merchant{ID: "mer_charlie", Name: "Charlie", Email: "c@charlie.example", Status: "active", CreatedAt: at(0), UpdatedAt: at(0)}
+		k := apiKey(m.ID, "sk_test", "1", at(0))
+		k.Hash = f.keys["sk_test"].Hash
+		wantErr(t, "CreateMerchant", f.store.CreateMerchant(f.ctx, &m, []gateway.APIKey{k}), gateway.ErrConflict)
+		_, err := f.store.GetMerchant(f.ctx, m.ID)
+		wantErr(t, "GetMerchant(refused merchant)", err, gateway.ErrNotFound)
+	})
+
+	t.Run("list is oldest first, ties by id", func(t *testing.T) {
+		for _, m := range []gateway.Merchant{
+			{ID: "mer_zulu", Name: "Zulu", Email: "z@zulu.example", Status: "active", CreatedAt: at(-180), UpdatedAt: at(-180)},
+			{ID: "mer_aaaa", Name: "Aaaa", Email: "a@aaaa.example", Status: "active", CreatedAt: f.merchant.CreatedAt, UpdatedAt: at(-100)},
+		} {
+			noErr(t, "CreateMerchant", f.store.CreateMerchant(f.ctx, &m, nil))
+		}
+		got, err := f.store.ListMerchants(f.ctx)
+		noErr(t, "ListMerchants", err)
+		var ids []string
+		for _, m := range got {
+			ids = append(ids, m.ID)
+		}
+		diff(t, "merchant ids", []string{"mer_zulu", "mer_aaaa", "mer_alpha", "mer_bravo"}, ids)
+		if len(got) == 4 {
+			diff(t, "listed merchant", f.merchant, got[2])
+		}
+	})
+}
+
+func testAPIKeys(t *testing.T, f *fixture) {
+	t.Run("each active key finds its principal", func(t *testing.T) {
+		for _, kt := range gateway.KeyTypes {
+			t.Run(string(kt), func(t *testing.T) {
+				got, err := f.store.PrincipalByKeyHash(f.ctx, gateway.HashKey(keySecret(f.merchant.ID, kt, "1")))
+				noErr(t, "PrincipalByKeyHash", err)
+				diff(t, "principal", &gateway.Principal{Merchant: f.merchant, Key: f.keys[kt]}, got)
+				wantUTC(t, "principal", got.Key.CreatedAt, got.Merchant.CreatedAt)
+			})
+		}
+	})
+
+	t.Run("unknown hash", func(t *testing.T) {
+		_, err := f.store.PrincipalByKeyHash(f.ctx, gateway.HashKey("sk_test_unknown"))
+		wantErr(t, "PrincipalByKeyHash", err, gateway.ErrNotFound)
+	})
+
+	t.Run("a revoked key is no principal", func(t *testing.T) {
+		m := gateway.Merchant{ID: "mer_delta", Name: "Delta", Email: "d@delta.example", Status: "active", CreatedAt: at(0), UpdatedAt: at(0)}
+		revoked := apiKey(m.ID, "sk_test", "1", at(0))
+		revoked.RevokedAt = at(1)
+		active := apiKey(m.ID, "sk_test", "2", at(1))
+		noErr(t, "CreateMerchant", f.store.CreateMerchant(f.ctx, &m, []gateway.APIKey{revoked, active}))
+		_, err := f.store.PrincipalByKeyHash(f.ctx, revoked.Hash)
+		wantErr(t, "PrincipalByKeyHash(revoked)", err, gateway.ErrNotFound)
+		got, err := f.store.PrincipalByKeyHash(f.ctx, active.Hash)
+		noErr(t, "PrincipalByKeyHash(active)", err)
+		diff(t, "principal", &gateway.Principal{Merchant: m, Key: active}, got)
+	})
+
+	t.Run("replace revokes only the same kind and mode", func(t *testing.T) {
+		k2 := apiKey(f.merchant.ID, "sk_test", "2", at(5))
+		noErr(t, "ReplaceAPIKey", f.store.ReplaceAPIKey(f.ctx, k2))
+		k3 := apiKey(f.merchant.ID, "sk_test", "3", at(6))
+		noErr(t, "ReplaceAPIKey", f.store.ReplaceAPIKey(f.ctx, k3))
+
+		for _, old := range []gateway.APIKey{f.keys["sk_test"], k2} {
+			_, err := f.store.PrincipalByKeyHash(f.ctx, old.Hash)
+			wantErr(t, "PrincipalByKeyHash(replaced "+old.ID+")", err, gateway.ErrNotFound)
+		}
+		got, err := f.store.PrincipalByKeyHash(f.ctx, k3.Hash)
+		noErr(t, "PrincipalByKeyHash(new key)", err)
+		diff(t, "principal of new key", &gateway.Principal{Merchant: f.merchant, Key: k3}, got)
+
+		for _, kt := range []gateway.KeyType{"pk_test", "sk_live", "pk_live"} {
+			got, err := f.store.PrincipalByKeyHash(f.ctx, f.keys[kt].Hash)
+			noErr(t, "PrincipalByKeyHash(untouched "+string(kt)+")", err)
+			diff(t, "untouched key", f.keys[kt], got.Key)
+		}
+		_, err = f.store.PrincipalByKeyHash(f.ctx, gateway.HashKey(keySecret(f.other.ID, "sk_test", "1")))
+		noErr(t, "PrincipalByKeyHash(other merchant's sk_test)", err)
+	})
+
+	t.Run("replace for an unknown merchant", func(t *testing.T) {
+		k := apiKey("mer_nobody", "sk_test", "1", at(0))
+		wantErr(t, "ReplaceAPIKey", f.store.ReplaceAPIKey(f.ctx, k), gateway.ErrNotFound)
+		_, err := f.store.PrincipalByKeyHash(f.ctx, k.Hash)
+		wantErr(t, "PrincipalByKeyHash(refused key)", err, gateway.ErrNotFound)
+	})
+
+	t.Run("replace with a hash in use is a conflict and revokes nothing", func(t *testing.T) {
+		k := apiKey(f.merchant.ID, "pk_live", "2", at(7))
+		k.Hash = f.keys["sk_live"].Hash
+		wantErr(t, "ReplaceAPIKey", f.store.ReplaceAPIKey(f.ctx, k), gateway.ErrConflict)
+		got, err := f.store.PrincipalByKeyHash(f.ctx, f.keys["pk_live"].Hash)
+		noErr(t, "PrincipalByKeyHash(pk_live after refused replace)", err)
+		if !got.Key.RevokedAt.IsZero() {
+			t.Errorf("pk_live RevokedAt = %v, want zero", got.Key.RevokedAt)
+		}
+	})
+}

@@ -1,0 +1,437 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+func testSessionRoundTrip(t *testing.T, f *fixture) {
+	full := session(f.scope, "cs_full", at(0))
+	full.Status = gateway.StatusCompleted
+	full.LineItems = append(full.LineItems, gateway.LineItem{ProductID: "prod_mug", Name: "Mug", UnitAmountCents: 0, Quantity: 3})
+	full.AmountSats = 7796
+	full.ExchangeRate = "64123.45"
+	full.PaymentRequest = "lnbcrt77960n1pfull"
+	full.PaymentHash = "hash_full"
+	full.UpdatedAt = at(4)
+	full.CompletedAt = at(4)
+	full.ExpiredAt = at(3)   // not a real life story, but every column
+	full.CancelledAt = at(2) // must round-trip on its own
+
+	minimal := &gateway.CheckoutSession{
+		ID: "cs_minimal", MerchantID: f.scope.MerchantID, Mode: f.scope.Mode, Status: gateway.StatusPending,
+		AmountCents: 1, Currency: "jpy", CreatedAt: at(1), UpdatedAt: at(1),
+	}
+
+	// Times given in another zone come back as the same instants in UTC.
+	zone := time.FixedZone("UTC+5:30", 5*3600+1800)
+	zoned := session(f.scope, "cs_zoned", at(2).In(zone))
+	zoned.ExpiresAt = at(20).In(zone)
+
+	for _, s := range []*gateway.CheckoutSession{full, minimal, zoned} {
+		f.createSession(t, s)
+	}
+	for _, want := range []*gateway.CheckoutSession{full, minimal, zoned} {
+		t.Run(want.ID, func(t *testing.T) {
+			got, err := f.store.GetCheckoutSession(f.ctx, f.scope, want.ID)
+			noErr(t, "GetCheckoutSession", err)
+			diff(t, "session", want, got)
+			wantUTC(t, "session", got.CreatedAt, got.UpdatedAt, got.ExpiresAt, got.CompletedAt, got.ExpiredAt, got.CancelledAt)
+		})
+	}
+
+	t.Run("zero times stay zero", func(t *testing.T) {
+		got, err := f.store.GetCheckoutSession(f.ctx, f.scope, minimal.ID)
+		noErr(t, "GetCheckoutSession", err)
+		for name, tm := range map[string]time.Time{"ExpiresAt": got.ExpiresAt, "CompletedAt": got.CompletedAt,
+			"ExpiredAt": got.ExpiredAt, "CancelledAt": got.CancelledAt} {
+			if !tm.IsZero() {
+				t.Errorf("%s = %v, want the zero time", name, tm)
+			}
+		}
+	})
+
+	t.Run("unknown id", func(t *testing.T) {
+		_, err := f.store.GetCheckoutSession(f.ctx, f.scope, "cs_nothing")
+		wantErr(t, "GetCheckoutSession", err, gateway.ErrNotFound)
+	})
+
+	t.Run("duplicate id is a conflict", func(t *testing.T) {
+		dup := session(f.scope, full.ID, at(9))
+		wantErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, dup), gateway.ErrConflict)
+	})
+
+	t.Run("duplicate payment hash is a conflict", func(t *testing.T) {
+		dup := session(f.otherMerchant, "cs_samehash", at(9))
+		dup.PaymentHash = full.PaymentHash
+		wantErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, dup), gateway.ErrConflict)
+		_, err := f.store.GetCheckoutSession(f.ctx, f.otherMerchant, dup.ID)
+		wantErr(t, "GetCheckoutSession(refused session)", err, gateway.ErrNotFound)
+	})
+}
+
+// listSessions creates the sessions the list tests page through, newest
+// first g f e d c b a, with c and d created at the same instant.
+func listSessions(t *testing.T, f *fixture) map[string]*gateway.CheckoutSession {
+	t.Helper()
+	all := map[string]*gateway.CheckoutSession{}
+	for _, s := range []struct {
+		id      string
+		created int
+		status  gateway.SessionStatus
+	}{
+		{"cs_a", 1, gateway.StatusPending},
+		{"cs_b", 2, gateway.StatusCompleted},
+		{"cs_c", 3, gateway.StatusPending},
+		{"cs_d", 3, gateway.StatusPending},
+		{"cs_e", 4, gateway.StatusExpired},
+		{"cs_f", 5, gateway.StatusPending},
+		{"cs_g", 6, gateway.StatusCancelled},
+	} {
+		sess := session(f.scope, s.id, at(s.created))
+		sess.Status = s.status
+		f.createSession(t, sess)
+		all[s.id] = sess
+	}
+	// Newer sessions of other scopes that must never show.
+	f.createSession(t, session(f.otherMode, "cs_x", at(7)))
+	f.createSession(t, session(f.otherMerchant, "cs_y", at(8)))
+	return all
+}
+
+func testListSessions(t *testing.T, f *fixture) {
+	all := listSessions(t, f)
+	tests := []struct {
+		name      string
+		filter    gateway.SessionFilter
+		wantIDs   []string
+		wantMore  bool
+		wantTotal int
+	}{
+		{"everything", gateway.SessionFilter{}, []string{"cs_g", "cs_f", "cs_e", "cs_d", "cs_c", "cs_b", "cs_a"}, false, 7},
+		{"first page", gateway.SessionFilter{Page: gateway.Page{PerPage: 3}}, []string{"cs_g", "cs_f", "cs_e"}, true, 7},
+		{"page 1 explicitly", gateway.SessionFilter{Page: gateway.Page{Page: 1, PerPage: 3}}, []string{"cs_g", "cs_f", "cs_e"}, true, 7},
+		{"second page", gateway.SessionFilter{Page: gateway.Page{Page: 2, PerPage: 3}}, []string{"cs_d", "cs_c", "cs_b"}, true, 7},
+		{"last page", gateway.SessionFilter{Page: gateway.Page{Page: 3, PerPage: 3}}, []string{"cs_a"}, false, 7},
+		{"past the end", gateway.SessionFilter{Page: gateway.Page{Page: 4, PerPage: 3}}, nil, false, 7},
+		{"exactly full page", gateway.SessionFilter{Page: gateway.Page{PerPage: 7}}, []string{"cs_g", "cs_f", "cs_e", "cs_d", "cs_c", "cs_b", "cs_a"}, false, 7},
+		{"starting after", gateway.SessionFilter{Page: gateway.Page{PerPage: 2, StartingAfter: "cs_e"}}, []string{"cs_d", "cs_c"}, true, 7},
+		{"starting after one of a tie", gateway.SessionFilter{Page: gateway.Page{PerPage: 2, StartingAfter: "cs_d"}}, []string{"cs_c", "cs_b"}, true, 7},
+		{"starting after ignores page", gateway.SessionFilter{Page: gateway.Page{Page: 3, PerPage: 2, StartingAfter: "cs_c"}}, []string{"cs_b", "cs_a"}, false, 7},
+		{"starting after the last", gateway.SessionFilter{Page: gateway.Page{StartingAfter: "cs_a"}}, nil, false, 7},
+		{"status", gateway.SessionFilter{Status: gateway.StatusPending}, []string{"cs_f", "cs_d", "cs_c", "cs_a"}, false, 4},
+		{"status paged", gateway.SessionFilter{Status: gateway.StatusPending, Page: gateway.Page{PerPage: 2}}, []string{"cs_f", "cs_d"}, true, 4},
+		{"status after a cursor outside the filter", gateway.SessionFilter{Status: gateway.StatusPending,
+			Page: gateway.Page{PerPage: 2, StartingAfter: "cs_e"}}, []string{"cs_d", "cs_c"}, true, 4},
+		{"status with no match", gateway.SessionFilter{Status: "nonexistent"}, nil, false, 0},
+		{"created from is inclusive", gateway.SessionFilter{Created: gateway.TimeRange{From: at(3)}}, []string{"cs_g", "cs_f", "cs_e", "cs_d", "cs_c"}, false, 5},
+		{"created to is inclusive", gateway.SessionFilter{Created: gateway.TimeRange{To: at(3)}}, []string{"cs_d", "cs_c", "cs_b", "cs_a"}, false, 4},
+		{"created range", gateway.SessionFilter{Created: gateway.TimeRange{From: at(2), To: at(4)}}, []string{"cs_e", "cs_d", "cs_c", "cs_b"}, false, 4},
+		{"created bounds a microsecond off", gateway.SessionFilter{Created: gateway.TimeRange{
+			From: at(2).Add(time.Microsecond), To: at(4).Add(-time.Microsecond)}}, []string{"cs_d", "cs_c"}, false, 2},
+		{"filters combine", gateway.SessionFilter{Status: gateway.StatusPending, Created: gateway.TimeRange{From: at(3)}}, []string{"cs_f", "cs_d", "cs_c"}, false, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.store.ListCheckoutSessions(f.ctx, f.scope, tt.filter)
+			noErr(t, "ListCheckoutSessions", err)
+			checkList(t, got, sessionID, tt.wantIDs, tt.wantMore, tt.wantTotal)
+		})
+	}
+
+	t.Run("items are whole sessions", func(t *testing.T) {
+		got, err := f.store.ListCheckoutSessions(f.ctx, f.scope, gateway.SessionFilter{Page: gateway.Page{PerPage: 2}})
+		noErr(t, "ListCheckoutSessions", err)
+		diff(t, "sessions", []gateway.CheckoutSession{*all["cs_g"], *all["cs_f"]}, got.Items)
+	})
+
+	for _, cursor := range []string{"cs_nothing", "cs_x", "cs_y"} {
+		t.Run("starting after "+cursor+" outside the list", func(t *testing.T) {
+			_, err := f.store.ListCheckoutSessions(f.ctx, f.scope, gateway.SessionFilter{Page: gateway.Page{StartingAfter: cursor}})
+			wantCursorError(t, "ListCheckoutSessions", err)
+		})
+	}
+}
+
+func testListDefaultPageSize(t *testing.T, f *fixture) {
+	var ids []string
+	for i := range 26 {
+		id := fmt.Sprintf("cs_%02d", i)
+		f.createSession(t, session(f.scope, id, at(i)))
+		ids = append([]string{id}, ids...)
+	}
+	got, err := f.store.ListCheckoutSessions(f.ctx, f.scope, gateway.SessionFilter{})
+	noErr(t, "ListCheckoutSessions", err)
+	checkList(t, got, sessionID, ids[:25], true, 26)
+}
+
+func testUpdateSession(t *testing.T, f *fixture) {
+	t.Run("writes the session, its events and its transaction together", func(t *testing.T) {
+		s := session(f.scope, "cs_pay", at(0))
+		s.AmountSats, s.ExchangeRate, s.PaymentRequest, s.PaymentHash = 7796, "64123.45", "lnbcrt1pay", "hash_pay"
+		f.createSession(t, s)
+		tx := transaction(s, "txn_pay", "hash_pay", at(3))
+		// Two events at the same instant come back in the order written.
+		evs := []gateway.Event{
+			event(f.scope, "evt_pay2", gateway.EventCheckoutCompleted, s.ID, at(3)),
+			event(f.scope, "evt_pay1", gateway.EventWebhookTest, s.ID, at(3)),
+		}
+
+		want := *s
+		want.Status, want.UpdatedAt, want.CompletedAt, want.TransactionID = gateway.StatusCompleted, at(3), at(3), tx.ID
+		want.Metadata = map[string]string{"order_id": "A-1001", "channel": "web", "paid": "yes"}
+
+		got, err := f.store.UpdateCheckoutSession(f.ctx, f.scope, s.ID, func(s *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			if err := s.Transition(gateway.StatusCompleted, at(3)); err != nil {
+				return gateway.SessionChange{}, err
+			}
+			s.TransactionID = tx.ID
+			s.Metadata["paid"] = "yes"
+			return gateway.SessionChange{Events: evs, Transaction: tx}, nil
+		})
+		noErr(t, "UpdateCheckoutSession", err)
+		diff(t, "returned session", &want, got)
+
+		stored, err := f.store.GetCheckoutSession(f.ctx, f.scope, s.ID)
+		noErr(t, "GetCheckoutSession", err)
+		diff(t, "stored session", &want, stored)
+
+		gotEvs, err := f.store.ListEventsForObject(f.ctx, f.scope, s.ID)
+		noErr(t, "ListEventsForObject", err)
+		diff(t, "events", evs, gotEvs)
+
+		gotTx, err := f.store.GetTransaction(f.ctx, f.scope, tx.ID)
+		noErr(t, "GetTransaction", err)
+		diff(t, "transaction", tx, gotTx)
+	})
+
+	t.Run("fn's error comes back unchanged and nothing is written", func(t *testing.T) {
+		s := session(f.scope, "cs_refuse", at(0))
+		f.createSession(t, s)
+		errBoom := errors.New("boom")
+		for _, fnErr := range []error{errBoom, &gateway.Error{Code: gateway.CodeValidation, Message: "no"}} {
+			_, err := f.store.UpdateCheckoutSession(f.ctx, f.scope, s.ID, func(sess *gateway.CheckoutSession) (gateway.SessionChange, error) {
+				if err := sess.Transition(gateway.StatusCompleted, at(3)); err != nil {
+					return gateway.SessionChange{}, err
+				}
+				sess.Metadata["changed"] = "yes"
+				tx := transaction(sess, "txn_refuse", "hash_refuse", at(3))
+				return gateway.SessionChange{
+					Events:      []gateway.Event{event(f.scope, "evt_refuse", gateway.EventCheckoutCompleted, sess.ID, at(3))},
+					Transaction: tx,
+				}, fnErr
+			})
+			if !errors.Is(err, fnErr) || err.Error() != fnErr.Error() {
+				t.Errorf("err = %v, want fn's error %v unchanged", err, fnErr)
+			}
+		}
+		stored, err := f.store.GetCheckoutSession(f.ctx, f.scope, s.ID)
+		noErr(t, "GetCheckoutSession", err)
+		diff(t, "session after refused update", s, stored)
+		evs, err := f.store.ListEventsForObject(f.ctx, f.scope, s.ID)
+		noErr(t, "ListEventsForObject", err)
+		diff(t, "events after refused update", []gateway.Event(nil), evs)
+		_, err = f.store.GetTransaction(f.ctx, f.scope, "txn_refuse")
+		wantErr(t, "GetTransaction after refused update", err, gateway.ErrNotFound)
+	})
+
+	t.Run("the zero scope finds a session of any scope", func(t *testing.T) {
+		s := session(f.otherMerchant, "cs_anyscope", at(0))
+		f.createSession(t, s)
+		got, err := f.store.UpdateCheckoutSession(f.ctx, gateway.Scope{}, s.ID, func(sess *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			return gateway.SessionChange{}, sess.Transition(gateway.StatusExpired, at(20))
+		})
+		noErr(t, "UpdateCheckoutSession", err)
+		want := *s
+		want.Status, want.UpdatedAt, want.ExpiredAt = gateway.StatusExpired, at(20), at(20)
+		diff(t, "returned session", &want, got)
+		stored, err := f.store.GetCheckoutSession(f.ctx, f.otherMerchant, s.ID)
+		noErr(t, "GetCheckoutSession", err)
+		diff(t, "stored session", &want, stored)
+	})
+
+	t.Run("unknown id", func(t *testing.T) {
+		for _, scope := range []gateway.Scope{f.scope, {}} {
+			_, err := f.store.UpdateCheckoutSession(f.ctx, scope, "cs_nothing", func(*gateway.CheckoutSession) (gateway.SessionChange, error) {
+				t.Error("fn called for an unknown session")
+				return gateway.SessionChange{}, nil
+			})
+			wantErr(t, "UpdateCheckoutSession", err, gateway.ErrNotFound)
+		}
+	})
+
+	t.Run("a duplicate payment hash rolls the whole change back", func(t *testing.T) {
+		paid, _ := f.settle(t, f.scope, "cs_paidfirst", "txn_paidfirst", "hash_shared", at(1))
+		s := session(f.scope, "cs_paidsecond", at(0))
+		s.PaymentHash = "hash_second"
+		f.createSession(t, s)
+		_, err := f.store.UpdateCheckoutSession(f.ctx, f.scope, s.ID, func(sess *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			if err := sess.Transition(gateway.StatusCompleted, at(2)); err != nil {
+				return gateway.SessionChange{}, err
+			}
+			tx := transaction(sess, "txn_paidsecond", "hash_shared", at(2))
+			sess.TransactionID = tx.ID
+			ev := event(f.scope, "evt_paidsecond", gateway.EventCheckoutCompleted, sess.ID, at(2))
+			return gateway.SessionChange{Events: []gateway.Event{ev}, Transaction: tx}, nil
+		})
+		wantErr(t, "UpdateCheckoutSession", err, gateway.ErrConflict)
+
+		stored, err := f.store.GetCheckoutSession(f.ctx, f.scope, s.ID)
+		noErr(t, "GetCheckoutSession", err)
+		diff(t, "session after conflict", s, stored)
+		evs, err := f.store.ListEventsForObject(f.ctx, f.scope, s.ID)
+		noErr(t, "ListEventsForObject", err)
+		diff(t, "events after conflict", []gateway.Event(nil), evs)
+		txs, err := f.store.ListTransactions(f.ctx, f.scope, gateway.TransactionFilter{PaymentHash: "hash_shared"})
+		noErr(t, "ListTransactions", err)
+		checkList(t, txs, txID, []string{"txn_paidfirst"}, false, 1)
+		first, err := f.store.GetCheckoutSession(f.ctx, f.scope, paid.ID)
+		noErr(t, "GetCheckoutSession", err)
+		diff(t, "first session after conflict", paid, first)
+	})
+
+	t.Run("taking another session's payment hash is a conflict", func(t *testing.T) {
+		a := session(f.scope, "cs_hash_a", at(0))
+		a.PaymentHash = "hash_a"
+		b := session(f.scope, "cs_hash_b", at(0))
+		f.createSession(t, a)
+		f.createSession(t, b)
+		_, err := f.store.UpdateCheckoutSession(f.ctx, f.scope, b.ID, func(sess *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			sess.PaymentHash, sess.PaymentRequest = a.PaymentHash, "lnbcrt1b"
+			return gateway.SessionChange{}, nil
+		})
+		wantErr(t, "UpdateCheckoutSession", err, gateway.ErrConflict)
+		stored, err := f.store.GetCheckoutSession(f.ctx, f.scope, b.ID)
+		noErr(t, "GetCheckoutSession", err)
+		diff(t, "session after conflict", b, stored)
+	})
+}
+
+func testConcurrentUpdates(t *testing.T, f *fixture) {
+	// Several rounds, each a fresh pending session, to give a store that
+	// does not exclude concurrent updates many chances to show it.
+	for round := range 5 {
+		t.Run(fmt.Sprintf("round %d", round), func(t *testing.T) {
+			race(t, f, fmt.Sprintf("cs_race%d", round))
+		})
+	}
+}
+
+// race has 30 goroutines try at once to complete session id, each with its
+// own transaction and event. Exactly one may succeed.
+func race(t *testing.T, f *fixture, id string) {
+	const racers = 30
+	f.createSession(t, session(f.scope, id, at(0)))
+	txIDOf := func(i int) string { return fmt.Sprintf("txn_%s_%02d", id, i) }
+	evIDOf := func(i int) string { return fmt.Sprintf("evt_%s_%02d", id, i) }
+
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, racers)
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = f.store.UpdateCheckoutSession(f.ctx, f.scope, id, func(sess *gateway.CheckoutSession) (gateway.SessionChange, error) {
+				runtime.Gosched() // widen the window a racing update could use
+				if err := sess.Transition(gateway.StatusCompleted, at(1)); err != nil {
+					return gateway.SessionChange{}, err
+				}
+				// Every racer brings its own payment, so only the store's
+				// exclusion, not a unique index, can stop a second one.
+				tx := transaction(sess, txIDOf(i), fmt.Sprintf("hash_%s_%02d", id, i), at(1))
+				sess.TransactionID = tx.ID
+				ev := event(f.scope, evIDOf(i), gateway.EventCheckoutCompleted, sess.ID, at(1))
+				return gateway.SessionChange{Events: []gateway.Event{ev}, Transaction: tx}, nil
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("racers %d and %d both completed the session", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, gateway.ErrIllegalTransition):
+			t.Errorf("racer %d: err = %v, want ErrIllegalTransition", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no racer completed the session")
+	}
+
+	stored, err := f.store.GetCheckoutSession(f.ctx, f.scope, id)
+	noErr(t, "GetCheckoutSession", err)
+	if stored.Status != gateway.StatusCompleted || stored.TransactionID != txIDOf(winner) {
+		t.Errorf("stored session status %s, transaction %q; want completed, %q", stored.Status, stored.TransactionID, txIDOf(winner))
+	}
+	txs, err := f.store.ListTransactions(f.ctx, f.scope, gateway.TransactionFilter{CheckoutSessionID: id})
+	noErr(t, "ListTransactions", err)
+	checkList(t, txs, txID, []string{txIDOf(winner)}, false, 1)
+	evs, err := f.store.ListEventsForObject(f.ctx, f.scope, id)
+	noErr(t, "ListEventsForObject", err)
+	var ids []string
+	for _, e := range evs {
+		ids = append(ids, eventID(e))
+	}
+	diff(t, "event ids", []string{evIDOf(winner)}, ids)
+}
+
+func testDueSessions(t *testing.T, f *fixture) {
+	for _, s := range []struct {
+		scope   gateway.Scope
+		id      string
+		status  gateway.SessionStatus
+		expires time.Time
+	}{
+		{f.scope, "cs_due_a", gateway.StatusPending, at(0)}, // expires exactly now: due
+		{f.scope, "cs_due_c", gateway.StatusPending, at(-10)},
+		{f.otherMerchant, "cs_due_b", gateway.StatusPending, at(-5)},
+		{f.otherMode, "cs_due_d", gateway.StatusPending, at(0).Add(time.Microsecond)}, // not yet
+		{f.scope, "cs_due_e", gateway.StatusPending, at(30)},
+		{f.scope, "cs_due_f", gateway.StatusCompleted, at(-20)},
+		{f.scope, "cs_due_g", gateway.StatusExpired, at(-30)},
+		{f.scope, "cs_due_h", gateway.StatusCancelled, at(-40)},
+		{f.scope, "cs_due_i", gateway.StatusPending, time.Time{}}, // never expires
+	} {
+		sess := session(s.scope, s.id, at(-60))
+		sess.Status, sess.ExpiresAt = s.status, s.expires
+		f.createSession(t, sess)
+	}
+	tests := []struct {
+		name  string
+		now   time.Time
+		limit int
+		want  []string
+	}{
+		{"all due, soonest first", at(0), 10, []string{"cs_due_c", "cs_due_b", "cs_due_a"}},
+		{"limited", at(0), 2, []string{"cs_due_c", "cs_due_b"}},
+		{"earlier", at(-6), 10, []string{"cs_due_c"}},
+		{"none due", at(-11), 10, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.store.DueSessions(f.ctx, tt.now, tt.limit)
+			noErr(t, "DueSessions", err)
+			diff(t, "due ids", tt.want, got)
+		})
+	}
+	t.Run("an expired session is no longer due", func(t *testing.T) {
+		_, err := f.store.UpdateCheckoutSession(f.ctx, gateway.Scope{}, "cs_due_c", func(s *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			return gateway.SessionChange{}, s.Transition(gateway.StatusExpired, at(0))
+		})
+		noErr(t, "UpdateCheckoutSession", err)
+		got, err := f.store.DueSessions(f.ctx, at(0), 10)
+		noErr(t, "DueSessions", err)
+		diff(t, "due ids", []string{"cs_due_b", "cs_due_a"}, got)
+	})
+}
