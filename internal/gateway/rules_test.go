@@ -48,12 +48,12 @@ func TestFiatToSats(t *testing.T) {
 		price    string
 		want     Sats
 	}{
-		{5000, "usd", "65000", 76924},         // 76923.07… rounds up
-		{6500, "usd", "65000", 100000},        // exact
-		{1, "usd", "65000", 16},               // 15.38… → 16
-		{5000, "eur", "60000.50", 83333},      // 83332.63… → 83333
-		{1000, "jpy", "10000000", 10000},      // jpy has no minor unit
-		{100_000_000, "usd", "0.01", 0},       // overflow guard below
+		{5000, "usd", "65000", 76924},    // 76923.07… rounds up
+		{6500, "usd", "65000", 100000},   // exact
+		{1, "usd", "65000", 16},          // 15.38… → 16
+		{5000, "eur", "60000.50", 83333}, // 83332.63… → 83333
+		{1000, "jpy", "10000000", 10000}, // jpy has no minor unit
+		{100_000_000, "usd", "0.01", 0},  // overflow guard below
 	}
 	for _, tt := range tests[:5] {
 		p, err := ParseDecimal(tt.price)
