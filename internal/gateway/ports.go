@@ -139,6 +139,13 @@ type Store interface {
 	UpdateCheckoutSession(ctx context.Context, scope Scope, id string, fn func(*CheckoutSession) (SessionChange, error)) (*CheckoutSession, error)
 	// DueSessions lists ids of pending sessions whose expires_at ≤ now, oldest first.
 	DueSessions(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// GetCheckoutSessionByPaymentHash finds the session (in any scope) whose
+	// invoice has this payment hash, or ErrNotFound.
+	GetCheckoutSessionByPaymentHash(ctx context.Context, paymentHash string) (*CheckoutSession, error)
+	// ReconcilableSessions lists sessions that have an invoice and are
+	// pending, or expired at or after expiredSince, with id > afterID,
+	// ordered by id, at most limit.
+	ReconcilableSessions(ctx context.Context, expiredSince time.Time, afterID string, limit int) ([]CheckoutSession, error)
 
 	// Products.
 	CreateProduct(ctx context.Context, p *Product) error
@@ -169,6 +176,9 @@ type Store interface {
 	AbortIdempotent(ctx context.Context, keyID, key string) error
 	// PurgeIdempotent deletes records created before t.
 	PurgeIdempotent(ctx context.Context, t time.Time) (int, error)
+
+	// The built-in test wallet's state.
+	TestWalletStore
 
 	Close() error
 }

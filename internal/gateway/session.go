@@ -63,6 +63,9 @@ type CheckoutSession struct {
 	ExchangeRate   string
 	PaymentRequest string
 	PaymentHash    string
+	// InvoiceClaimedAt is set while one node makes the session's invoice,
+	// so concurrent page loads anywhere make exactly one.
+	InvoiceClaimedAt time.Time
 
 	TransactionID string
 	CreatedAt     time.Time
