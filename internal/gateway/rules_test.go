@@ -16,7 +16,8 @@ func TestTransition(t *testing.T) {
 		{StatusPending, StatusExpired}:   true,
 		{StatusPending, StatusCancelled}: true,
 		// A settled invoice always wins, even after expiry (SPEC §4).
-		{StatusExpired, StatusCompleted}: true,
+		{StatusExpired, StatusCompleted}:   true,
+		{StatusCancelled, StatusCompleted}: true,
 	}
 	for _, from := range all {
 		for _, to := range all {

@@ -22,6 +22,11 @@ type Config struct {
 	MaxAmountCents Cents
 	// IdempotencyTTL is how long Idempotency-Keys are kept (default 24 h).
 	IdempotencyTTL time.Duration
+
+	// Wallets finds each merchant mode's wallet; Decode checks the invoices
+	// they return. Both are needed for payments.
+	Wallets WalletResolver
+	Decode  InvoiceDecoder
 }
 
 // Defaults.
@@ -34,10 +39,14 @@ const (
 
 // Service applies satsrail's rules through the ports. It starts no goroutines.
 type Service struct {
-	store Store
-	rates RateSource
-	clock Clock
-	cfg   Config
+	store   Store
+	rates   RateSource
+	clock   Clock
+	wallets WalletResolver
+	decode  InvoiceDecoder
+	cfg     Config
+	hub     hub
+	flight  flight
 }
 
 // NewService returns a Service for cfg.
@@ -46,7 +55,7 @@ func NewService(cfg Config) *Service {
 	cfg.CheckoutTTL = cmp.Or(cfg.CheckoutTTL, DefaultCheckoutTTL)
 	cfg.MaxAmountCents = cmp.Or(cfg.MaxAmountCents, DefaultMaxAmountCents)
 	cfg.IdempotencyTTL = cmp.Or(cfg.IdempotencyTTL, DefaultIdempotencyTTL)
-	return &Service{store: cfg.Store, rates: cfg.Rates, clock: cfg.Clock, cfg: cfg}
+	return &Service{store: cfg.Store, rates: cfg.Rates, clock: cfg.Clock, wallets: cfg.Wallets, decode: cfg.Decode, cfg: cfg}
 }
 
 // Now is the service's clock reading (UTC, microseconds).
@@ -225,7 +234,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 }
 
 func (s *Service) expire(ctx context.Context, scope Scope, id string) (*CheckoutSession, error) {
-	return s.store.UpdateCheckoutSession(ctx, scope, id, func(sess *CheckoutSession) (SessionChange, error) {
+	out, err := s.store.UpdateCheckoutSession(ctx, scope, id, func(sess *CheckoutSession) (SessionChange, error) {
 		switch sess.Status {
 		case StatusExpired:
 			return SessionChange{}, nil
@@ -245,6 +254,10 @@ func (s *Service) expire(ctx context.Context, scope Scope, id string) (*Checkout
 		}
 		return SessionChange{Events: []Event{ev}}, nil
 	})
+	if err == nil && out.Status == StatusExpired {
+		s.hub.notify(id)
+	}
+	return out, err
 }
 
 // Rate returns the current price of BTC in currency.

@@ -10,8 +10,8 @@ import (
 type SessionStatus string
 
 // The session lifecycle: pending → completed | expired | cancelled, and
-// expired → completed when a settled payment arrives late (a settled invoice
-// always wins, SPEC §4).
+// expired or cancelled → completed when a settled payment arrives anyway (a
+// settled invoice always wins, SPEC §4).
 const (
 	StatusPending   SessionStatus = "pending"
 	StatusCompleted SessionStatus = "completed"
@@ -87,7 +87,8 @@ func (s *CheckoutSession) Transition(to SessionStatus, now time.Time) error {
 	switch s.Status {
 	case StatusPending:
 		ok = to == StatusCompleted || to == StatusExpired || to == StatusCancelled
-	case StatusExpired:
+	case StatusExpired, StatusCancelled:
+		// A settled invoice always wins: the money is the merchant's.
 		ok = to == StatusCompleted
 	}
 	if !ok {

@@ -1,0 +1,105 @@
+// satsrail hosted checkout: live status, countdown, copy and WebLN.
+// The page works without this script; it only makes it live.
+(function () {
+  "use strict";
+  var root = document.getElementById("checkout");
+  if (!root) return;
+  var token = root.dataset.token;
+  var statusEl = document.getElementById("status");
+
+  function go(url) { window.location.assign(url); }
+
+  // A final page (paid, expired, cancelled) or the wallet-down page.
+  if (root.dataset.final === "completed" && root.dataset.success) {
+    setTimeout(function () { go(root.dataset.success); }, 1500);
+    return;
+  }
+  if (root.dataset.retry) {
+    setTimeout(function () { window.location.reload(); }, Number(root.dataset.retry) * 1000);
+    return;
+  }
+  if (root.dataset.final) return;
+
+  var invoice = root.dataset.invoice;
+
+  // Countdown to expires_at; at zero the server shows the expired page.
+  var countdown = document.getElementById("countdown");
+  var expires = Date.parse(root.dataset.expires);
+  function tick() {
+    var left = Math.max(0, Math.round((expires - Date.now()) / 1000));
+    countdown.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    if (left === 0) { clearInterval(timer); setTimeout(function () { window.location.reload(); }, 1000); }
+  }
+  var timer = setInterval(tick, 1000);
+  tick();
+
+  // Tap-to-copy of the invoice.
+  var copy = document.getElementById("copy");
+  var area = document.getElementById("invoice");
+  function copyInvoice() {
+    var done = function () { copy.textContent = "Copied ✓"; setTimeout(function () { copy.textContent = "Copy invoice"; }, 2000); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(invoice).then(done, function () { area.select(); document.execCommand("copy"); done(); });
+    } else { area.select(); document.execCommand("copy"); done(); }
+  }
+  copy.hidden = false;
+  copy.addEventListener("click", copyInvoice);
+  document.querySelector(".qr").addEventListener("click", function (e) {
+    // On a phone the QR opens the wallet; on a desktop a click copies too.
+    copyInvoice();
+  });
+
+  // WebLN (e.g. Alby) when the browser has it.
+  var webln = document.getElementById("webln");
+  if (window.webln) {
+    webln.hidden = false;
+    webln.addEventListener("click", function () {
+      window.webln.enable().then(function () { return window.webln.sendPayment(invoice); })
+        .catch(function (err) { statusEl.textContent = "Browser wallet: " + (err && err.message ? err.message : err); });
+    });
+  }
+
+  // Simulate payment (test mode) without leaving the page.
+  var sim = document.getElementById("simulate-form");
+  if (sim) {
+    sim.addEventListener("submit", function (e) {
+      e.preventDefault();
+      fetch(sim.action, { method: "POST", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); }).then(show)
+        .catch(function () { sim.submit(); });
+    });
+  }
+
+  // Live status: server-sent events, with polling of /status as fallback.
+  var finished = false;
+  function show(st) {
+    if (finished || !st || !st.status) return;
+    if (st.status === "completed") {
+      finished = true;
+      clearInterval(timer);
+      statusEl.className = "paid";
+      statusEl.textContent = "Paid ✓";
+      setTimeout(function () { go(st.redirect_url || root.dataset.success); }, 1500);
+    } else if (st.status === "expired" || st.status === "cancelled") {
+      finished = true;
+      window.location.reload();
+    }
+  }
+  var base = "/checkout/" + encodeURIComponent(token);
+  function poll() {
+    if (finished) return;
+    fetch(base + "/status", { headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); }).then(show).catch(function () {})
+      .then(function () { setTimeout(poll, 3000); });
+  }
+  if (window.EventSource) {
+    var es = new EventSource(base + "/events");
+    var failures = 0;
+    es.addEventListener("status", function (e) { failures = 0; show(JSON.parse(e.data)); if (finished) es.close(); });
+    es.onerror = function () {
+      if (++failures >= 3 && !finished) { es.close(); poll(); }
+    };
+  } else {
+    poll();
+  }
+})();

@@ -1,0 +1,399 @@
+// Package checkout serves the hosted checkout page (SPEC §5): server-rendered
+// HTML that works without JavaScript for the essentials, with a QR code as
+// inline SVG, live status by server-sent events (and JSON polling as a
+// fallback), a strict Content-Security-Policy and no third-party host.
+package checkout
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/ratelimit"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// Limiter counts requests per key per minute.
+type Limiter interface {
+	Allow(ctx context.Context, key string, limit int, now time.Time) (ratelimit.Decision, error)
+}
+
+// Config configures the page handler; zero fields mean defaults.
+type Config struct {
+	Service *gateway.Service
+	Logger  *slog.Logger
+	Limiter Limiter
+	// RateLimit is the per-IP limit per minute on checkout routes (default 300:
+	// one customer's page, stream and polling stay far below it).
+	RateLimit int
+	// PollEvery is how often an event stream re-reads the session, to see
+	// changes made by other nodes (default 2s).
+	PollEvery time.Duration
+}
+
+// Handler serves /checkout/....
+type Handler struct {
+	svc       *gateway.Service
+	log       *slog.Logger
+	limiter   Limiter
+	limit     int
+	pollEvery time.Duration
+	tmpl      *template.Template
+	mux       *http.ServeMux
+}
+
+// New builds the handler.
+func New(cfg Config) *Handler {
+	h := &Handler{
+		svc:       cfg.Service,
+		log:       cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
+		limiter:   cfg.Limiter,
+		limit:     cmp.Or(cfg.RateLimit, 300),
+		pollEvery: cmp.Or(cfg.PollEvery, 2*time.Second),
+		mux:       http.NewServeMux(),
+	}
+	if h.limiter == nil {
+		h.limiter = ratelimit.NewMemory()
+	}
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{
+		"money":  money,
+		"digits": groupDigits,
+		"upper":  strings.ToUpper,
+		"page": func(title string, d *pageData) map[string]any {
+			return map[string]any{"Title": title + d.Merchant, "Test": d.Test, "Refresh": d.Refresh}
+		},
+	}).ParseFS(templateFS, "templates/*.html"))
+	assets, _ := fs.Sub(assetFS, "assets")
+	static := http.StripPrefix("/checkout/assets/", http.FileServerFS(assets))
+	h.mux.Handle("GET /checkout/assets/", cacheFor(static, 24*time.Hour))
+	h.mux.HandleFunc("GET /checkout/{token}", h.page)
+	h.mux.HandleFunc("GET /checkout/{token}/status", h.status)
+	h.mux.HandleFunc("GET /checkout/{token}/events", h.events)
+	h.mux.HandleFunc("GET /checkout/{token}/qr", h.qr)
+	h.mux.HandleFunc("POST /checkout/{token}/cancel", h.cancel)
+	h.mux.HandleFunc("POST /checkout/{token}/simulate", h.simulate)
+	return h
+}
+
+// ServeHTTP applies the per-IP limit and the security headers to every
+// checkout route.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Frame-Options", "DENY")
+	d, err := h.limiter.Allow(r.Context(), "page:"+clientIP(r), h.limit, h.svc.Now())
+	if err != nil {
+		h.log.WarnContext(r.Context(), "rate limiter failed; allowing request", "err", err)
+	} else if !d.Allowed {
+		retry := max(1, int((d.Reset+time.Second-1)/time.Second))
+		hdr.Set("Retry-After", strconv.Itoa(retry))
+		http.Error(w, "Too many requests; retry in "+strconv.Itoa(retry)+" seconds.", http.StatusTooManyRequests)
+		return
+	}
+	if r.Method == http.MethodPost && !sameOrigin(r) {
+		http.Error(w, "Cross-site form submission refused.", http.StatusForbidden)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// pageData is what the templates render.
+type pageData struct {
+	Merchant   string
+	Session    *gateway.CheckoutSession
+	Test       bool
+	QR         template.HTML
+	SuccessURL string
+	ExpiresAt  string
+	Remaining  string
+	Problem    string
+	Status     int
+	Token      string
+	LineItems  []gateway.LineItem
+	AmountSats int64
+	RetryAfter int
+	Refresh    int // seconds between reloads for browsers without JavaScript
+}
+
+// csp is the page's Content-Security-Policy: nothing from other hosts, no
+// inline script or style, forms only to us (and the redirect to cancel_url).
+func csp(cancelURL string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+		"form-action 'self' " + origin(cancelURL) + "; base-uri 'none'; frame-ancestors 'none'"
+}
+
+func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess, m, err := h.svc.CheckoutPage(ctx, r.PathValue("token"))
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
+	if sess.Status == gateway.StatusPending {
+		if s, err := h.svc.EnsureInvoice(ctx, sess.ID); err != nil {
+			h.fail(w, r, &pageData{Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID}, err)
+			return
+		} else {
+			sess = s
+		}
+	}
+	d := &pageData{
+		Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID, LineItems: sess.LineItems,
+		SuccessURL: successURL(sess), AmountSats: int64(sess.AmountSats),
+		ExpiresAt: sess.ExpiresAt.Format(time.RFC3339),
+		Remaining: remaining(sess.ExpiresAt.Sub(h.svc.Now())),
+	}
+	w.Header().Set("Content-Security-Policy", csp(sess.CancelURL))
+	w.Header().Set("Cache-Control", "no-store")
+	switch sess.Status {
+	case gateway.StatusExpired:
+		d.Status = http.StatusGone
+		h.render(w, "expired.html", d)
+	case gateway.StatusCompleted:
+		h.render(w, "paid.html", d)
+	case gateway.StatusCancelled:
+		h.render(w, "cancelled.html", d)
+	default:
+		qr, err := qrSVG(sess.PaymentRequest)
+		if err != nil {
+			h.fail(w, r, d, err)
+			return
+		}
+		d.QR = template.HTML(qr) // generated by qrSVG from numbers only
+		d.Refresh = 5
+		h.render(w, "pay.html", d)
+	}
+}
+
+func remaining(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Seconds())
+	return strconv.Itoa(s/60) + ":" + strconv.Itoa(s%60/10) + strconv.Itoa(s%10)
+}
+
+// fail renders the page for an error: 404 for an unknown token, 503 with a
+// retry when no invoice or price can be had, else 500.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, d *pageData, err error) {
+	if d == nil {
+		d = &pageData{}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", csp(""))
+	switch gateway.ErrorCode(err) {
+	case gateway.CodeNotFound:
+		d.Status = http.StatusNotFound
+		h.render(w, "notfound.html", d)
+	case gateway.CodeWalletUnavailable, gateway.CodeRateUnavailable:
+		h.log.WarnContext(r.Context(), "checkout page cannot make an invoice", "checkout_id", d.Token, "err", err)
+		d.Status, d.RetryAfter, d.Refresh = http.StatusServiceUnavailable, 10, 10
+		d.Problem = "Unable to generate invoice"
+		if gateway.ErrorCode(err) == gateway.CodeRateUnavailable {
+			d.Problem = "Unable to generate invoice: no Bitcoin price is available right now"
+		}
+		w.Header().Set("Retry-After", "10")
+		h.render(w, "unavailable.html", d)
+	default:
+		h.log.ErrorContext(r.Context(), "checkout page failed", "checkout_id", d.Token, "err", err)
+		d.Status, d.RetryAfter, d.Refresh, d.Problem = http.StatusInternalServerError, 10, 10, "Something went wrong"
+		h.render(w, "unavailable.html", d)
+	}
+}
+
+func (h *Handler) render(w http.ResponseWriter, name string, d *pageData) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(cmp.Or(d.Status, http.StatusOK))
+	if err := h.tmpl.ExecuteTemplate(w, name, d); err != nil {
+		h.log.Error("render checkout page", "template", name, "err", err)
+	}
+}
+
+// status is the JSON fallback for pages without event streams; like the
+// page, it makes the invoice when it is first needed.
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess, _, err := h.svc.CheckoutPage(ctx, r.PathValue("token"))
+	if err == nil && sess.Status == gateway.StatusPending {
+		sess, err = h.svc.EnsureInvoice(ctx, sess.ID)
+	}
+	if err != nil {
+		code := gateway.ErrorCode(err)
+		st := map[gateway.Code]int{gateway.CodeNotFound: 404, gateway.CodeWalletUnavailable: 503, gateway.CodeRateUnavailable: 503}[code]
+		if st == 0 {
+			h.log.ErrorContext(ctx, "checkout status failed", "err", err)
+			st, code = 500, gateway.CodeInternal
+		}
+		writeJSON(w, st, map[string]any{"error": map[string]string{"code": string(code), "message": publicMessage(err)}})
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now()))
+}
+
+func publicMessage(err error) string {
+	var e *gateway.Error
+	if errors.As(err, &e) && e.Code != gateway.CodeInternal {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// events streams the session's status as server-sent events: one at once,
+// then one per change, until the session is final or its time is up.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("token")
+	sess, _, err := h.svc.CheckoutPage(ctx, id)
+	if err != nil {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	changed, stop := h.svc.WatchSession(sess.ID)
+	defer stop()
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Time{}) // streams outlive the server's write timeout
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	poll := time.NewTicker(h.pollEvery)
+	defer poll.Stop()
+	deadline := time.NewTimer(time.Until(sess.ExpiresAt) + 5*time.Second)
+	defer deadline.Stop()
+	last := ""
+	for i := 0; ; i++ {
+		if i > 0 {
+			if sess, _, err = h.svc.CheckoutPage(ctx, id); err != nil {
+				return
+			}
+		}
+		b, _ := json.Marshal(statusOf(sess, h.svc.Now()))
+		if string(b) != last {
+			if _, err := io.WriteString(w, "event: status\ndata: "+string(b)+"\n\n"); err != nil {
+				return
+			}
+			last = string(b)
+		} else if i%8 == 0 {
+			io.WriteString(w, ": keep-alive\n\n")
+		}
+		if err := rc.Flush(); err != nil {
+			return
+		}
+		if sess.Status != gateway.StatusPending {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-poll.C:
+		case <-deadline.C:
+		}
+	}
+}
+
+func (h *Handler) qr(w http.ResponseWriter, r *http.Request) {
+	sess, err := h.svc.EnsureInvoice(r.Context(), r.PathValue("token"))
+	if err != nil || sess.PaymentRequest == "" || sess.Status != gateway.StatusPending {
+		http.Error(w, "no payable invoice", http.StatusNotFound)
+		return
+	}
+	svg, err := qrSVG(sess.PaymentRequest)
+	if err != nil {
+		http.Error(w, "qr failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, svg)
+}
+
+// cancel is the customer's cancel link: a pending session becomes cancelled,
+// and the customer goes back to the merchant's cancel_url.
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
+	sess, err := h.svc.CancelCheckout(r.Context(), r.PathValue("token"))
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
+	if sess.Status == gateway.StatusCompleted {
+		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, sess.CancelURL, http.StatusSeeOther)
+}
+
+// simulate is the test-mode page's "Simulate payment" button.
+func (h *Handler) simulate(w http.ResponseWriter, r *http.Request) {
+	sess, _, err := h.svc.CheckoutPage(r.Context(), r.PathValue("token"))
+	if err == nil && sess.Mode.Live() {
+		http.Error(w, "Payments can only be simulated in test mode.", http.StatusForbidden)
+		return
+	}
+	if err == nil {
+		sess, err = h.svc.SimulatePaymentFor(r.Context(), sess.ID)
+	}
+	if err != nil && gateway.ErrorCode(err) != gateway.CodeCheckoutExpired {
+		h.fail(w, r, nil, err)
+		return
+	}
+	if r.Header.Get("Accept") == "application/json" {
+		writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now()))
+		return
+	}
+	http.Redirect(w, r, "/checkout/"+r.PathValue("token"), http.StatusSeeOther)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func cacheFor(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// sameOrigin refuses form posts from other sites (no cookies are involved,
+// but a cancel should only come from the page itself).
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return r.Header.Get("Sec-Fetch-Site") != "cross-site"
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}

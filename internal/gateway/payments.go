@@ -1,0 +1,407 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// invoiceClaimTTL is how long one node may hold a session's invoice claim;
+// a node that died while making the invoice loses it after this.
+const invoiceClaimTTL = 30 * time.Second
+
+// invoiceExpirySlack is how far an invoice's expiry may be from the session's
+// expires_at: BOLT11 times have one-second resolution.
+const invoiceExpirySlack = 2 * time.Second
+
+// ReconcileGrace is how long after expiry a session's invoice is still looked
+// up: a payment settling in flight at expiry still completes it.
+const ReconcileGrace = time.Hour
+
+var errClaimed = errors.New("invoice is being made by another request")
+var errNoChange = errors.New("no change")
+
+// ErrInvoiceMismatch means a wallet returned an invoice that is not what was
+// asked for; it is never shown or stored.
+var ErrInvoiceMismatch = errors.New("wallet returned an invoice that does not match the request")
+
+// unableToInvoice is what customers and merchants see when no invoice can be made.
+func unableToInvoice(cause error) error {
+	return fmt.Errorf("%w: %w", &Error{Code: CodeWalletUnavailable, Message: "Unable to generate invoice: the merchant's Lightning wallet did not provide a valid invoice. Try again shortly."}, cause)
+}
+
+// CheckoutPage returns the session behind a hosted-page token and its
+// merchant, expiring the session first if its time is up.
+func (s *Service) CheckoutPage(ctx context.Context, token string) (*CheckoutSession, *Merchant, error) {
+	sess, err := s.GetCheckoutSession(ctx, Scope{}, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.store.GetMerchant(ctx, sess.MerchantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, m, nil
+}
+
+// EnsureInvoice gives a pending session its Lightning invoice, made once on
+// the wallet of the session's mode, however many page loads ask at once on
+// however many nodes. Sessions that already have one, or are no longer
+// pending, are returned as they are.
+func (s *Service) EnsureInvoice(ctx context.Context, id string) (*CheckoutSession, error) {
+	v, err := s.flight.do(id, func() (any, error) { return s.ensureInvoice(ctx, id) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*CheckoutSession), nil
+}
+
+func (s *Service) ensureInvoice(ctx context.Context, id string) (*CheckoutSession, error) {
+	for attempt := 0; ; attempt++ {
+		sess, err := s.GetCheckoutSession(ctx, Scope{}, id)
+		if err != nil {
+			return nil, err
+		}
+		if sess.PaymentRequest != "" || sess.Status != StatusPending {
+			return sess, nil
+		}
+		claimed := false
+		sess, err = s.store.UpdateCheckoutSession(ctx, Scope{}, id, func(cs *CheckoutSession) (SessionChange, error) {
+			now := s.Now()
+			switch {
+			case cs.PaymentRequest != "" || cs.Status != StatusPending:
+				return SessionChange{}, errNoChange
+			case !cs.InvoiceClaimedAt.IsZero() && now.Sub(cs.InvoiceClaimedAt) < invoiceClaimTTL:
+				return SessionChange{}, errClaimed
+			}
+			cs.InvoiceClaimedAt = now
+			claimed = true
+			return SessionChange{}, nil
+		})
+		switch {
+		case errors.Is(err, errNoChange):
+			continue
+		case errors.Is(err, errClaimed):
+			// Another node is making it: wait for it.
+			if attempt >= 300 {
+				return nil, unableToInvoice(errClaimed)
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if !claimed {
+			return sess, nil
+		}
+		return s.makeInvoice(ctx, sess)
+	}
+}
+
+// makeInvoice prices the session, asks the wallet for the invoice, checks
+// what came back, and fixes it on the session (releasing the claim).
+func (s *Service) makeInvoice(ctx context.Context, sess *CheckoutSession) (*CheckoutSession, error) {
+	inv, rate, sats, err := s.requestInvoice(ctx, sess)
+	if err != nil {
+		// Release the claim so the next page load can try again.
+		_, rerr := s.store.UpdateCheckoutSession(ctx, Scope{}, sess.ID, func(cs *CheckoutSession) (SessionChange, error) {
+			cs.InvoiceClaimedAt = time.Time{}
+			return SessionChange{}, nil
+		})
+		return nil, errors.Join(err, rerr)
+	}
+	out, err := s.store.UpdateCheckoutSession(ctx, Scope{}, sess.ID, func(cs *CheckoutSession) (SessionChange, error) {
+		cs.InvoiceClaimedAt = time.Time{}
+		if cs.PaymentRequest != "" {
+			return SessionChange{}, nil // a stale claim was taken over; keep the first
+		}
+		cs.AmountSats = sats
+		cs.ExchangeRate = rate
+		cs.PaymentRequest = inv.PaymentRequest
+		cs.PaymentHash = inv.PaymentHash
+		cs.UpdatedAt = s.Now()
+		return SessionChange{}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.hub.notify(out.ID)
+	return out, nil
+}
+
+func (s *Service) requestInvoice(ctx context.Context, sess *CheckoutSession) (Invoice, string, Sats, error) {
+	if s.wallets == nil || s.decode == nil {
+		return Invoice{}, "", 0, Errorf(CodeWalletUnavailable, "No Lightning wallet is configured.")
+	}
+	rate, err := s.rates.Rate(ctx, sess.Currency)
+	if err != nil {
+		return Invoice{}, "", 0, err
+	}
+	sats, err := FiatToSats(sess.AmountCents, sess.Currency, rate.BTCPrice)
+	if err != nil {
+		return Invoice{}, "", 0, err
+	}
+	w, err := s.wallets.Wallet(ctx, sess.Scope())
+	if err != nil {
+		return Invoice{}, "", 0, err
+	}
+	m, err := s.store.GetMerchant(ctx, sess.MerchantID)
+	if err != nil {
+		return Invoice{}, "", 0, err
+	}
+	req := InvoiceRequest{
+		AmountMsat: MilliSat(sats) * 1000,
+		Memo:       fmt.Sprintf("%s — checkout %s", m.Name, sess.ID),
+		ExpiresAt:  sess.ExpiresAt,
+		SessionID:  sess.ID,
+	}
+	inv, err := w.CreateInvoice(ctx, req)
+	if err != nil {
+		return Invoice{}, "", 0, unableToInvoice(err)
+	}
+	if err := s.checkInvoice(req, inv, w.Network()); err != nil {
+		return Invoice{}, "", 0, unableToInvoice(err)
+	}
+	return inv, rate.BTCPrice.StringFixed(2), sats, nil
+}
+
+// checkInvoice decodes the BOLT11 a wallet returned and holds it to the
+// request: amount, payment hash, network and expiry (SPEC §4).
+func (s *Service) checkInvoice(req InvoiceRequest, inv Invoice, network string) error {
+	d, err := s.decode(inv.PaymentRequest)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvoiceMismatch, err)
+	}
+	var problems []string
+	if d.AmountMsat != req.AmountMsat {
+		problems = append(problems, fmt.Sprintf("amount %d msat, asked %d", d.AmountMsat, req.AmountMsat))
+	}
+	if d.PaymentHash != inv.PaymentHash || len(d.PaymentHash) != 64 {
+		problems = append(problems, "payment hash differs from the one the wallet reported")
+	}
+	if d.Network != network {
+		problems = append(problems, fmt.Sprintf("network %s, want %s", d.Network, network))
+	}
+	if diff := d.ExpiresAt.Sub(req.ExpiresAt); diff > invoiceExpirySlack || diff < -invoiceExpirySlack {
+		problems = append(problems, fmt.Sprintf("expires %s, want %s", d.ExpiresAt.Format(time.RFC3339), req.ExpiresAt.Format(time.RFC3339)))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %v", ErrInvoiceMismatch, problems)
+	}
+	return nil
+}
+
+// SettleByHash is what any settlement hint leads to: find the session of the
+// payment hash and reconcile it against its wallet.
+func (s *Service) SettleByHash(ctx context.Context, paymentHash string) (*CheckoutSession, error) {
+	sess, err := s.store.GetCheckoutSessionByPaymentHash(ctx, paymentHash)
+	if err != nil {
+		return nil, err
+	}
+	return s.ReconcileSession(ctx, sess)
+}
+
+// ReconcileSession looks the session's invoice up in its wallet — the lookup
+// is the truth — and completes the session if the invoice is settled.
+func (s *Service) ReconcileSession(ctx context.Context, sess *CheckoutSession) (*CheckoutSession, error) {
+	if sess.Status == StatusCompleted || sess.PaymentHash == "" {
+		return sess, nil
+	}
+	w, err := s.wallets.Wallet(ctx, sess.Scope())
+	if err != nil {
+		return nil, err
+	}
+	inv, err := w.LookupInvoice(ctx, sess.PaymentHash)
+	if err != nil {
+		return nil, fmt.Errorf("look up invoice of %s: %w", sess.ID, err)
+	}
+	if inv.State != InvoiceSettled {
+		return sess, nil
+	}
+	return s.applySettlement(ctx, sess.ID, inv)
+}
+
+// ErrUnderpaid means a settled amount was below the invoice amount; such a
+// payment never completes a session.
+var ErrUnderpaid = errors.New("settled amount is below the invoice amount")
+
+// applySettlement completes a session from a settled invoice exactly once:
+// in one database transaction the session becomes completed, one
+// transaction row (unique on the payment hash) and one checkout.completed
+// event are written. A session already completed is returned unchanged.
+func (s *Service) applySettlement(ctx context.Context, id string, inv Invoice) (*CheckoutSession, error) {
+	out, err := s.store.UpdateCheckoutSession(ctx, Scope{}, id, func(cs *CheckoutSession) (SessionChange, error) {
+		if cs.Status == StatusCompleted {
+			return SessionChange{}, errNoChange
+		}
+		if cs.PaymentHash != inv.PaymentHash {
+			return SessionChange{}, fmt.Errorf("settlement for %s does not match session %s", inv.PaymentHash, cs.ID)
+		}
+		if err := checkPreimage(inv.Preimage, inv.PaymentHash); err != nil {
+			return SessionChange{}, err
+		}
+		if inv.AmountPaidMsat < MilliSat(cs.AmountSats)*1000 {
+			return SessionChange{}, fmt.Errorf("%w: %s paid %d msat of %d", ErrUnderpaid, cs.ID, inv.AmountPaidMsat, int64(cs.AmountSats)*1000)
+		}
+		now := s.Now()
+		if err := cs.Transition(StatusCompleted, now); err != nil {
+			return SessionChange{}, err
+		}
+		settled := inv.SettledAt
+		if settled.IsZero() {
+			settled = now
+		}
+		tx := &Transaction{
+			ID: NewID(PrefixTransaction), MerchantID: cs.MerchantID, Mode: cs.Mode, CheckoutSessionID: cs.ID,
+			Status: TxSettled, PaymentHash: inv.PaymentHash, Preimage: inv.Preimage,
+			AmountMsat: inv.AmountPaidMsat, AmountSats: inv.AmountPaidMsat.Sats(), AmountCents: cs.AmountCents,
+			Currency: cs.Currency, ExchangeRate: cs.ExchangeRate,
+			SettledAt: settled.UTC().Truncate(time.Microsecond), CreatedAt: now,
+		}
+		cs.TransactionID = tx.ID
+		ev, err := sessionEvent(EventCheckoutCompleted, cs, tx, now)
+		if err != nil {
+			return SessionChange{}, err
+		}
+		return SessionChange{Events: []Event{ev}, Transaction: tx}, nil
+	})
+	if errors.Is(err, errNoChange) {
+		return s.store.GetCheckoutSession(ctx, Scope{}, id)
+	}
+	if errors.Is(err, ErrConflict) {
+		// The payment hash is already on the ledger: another writer won.
+		return s.store.GetCheckoutSession(ctx, Scope{}, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.hub.notify(id)
+	return out, nil
+}
+
+func checkPreimage(preimage, hash string) error {
+	p, err := hex.DecodeString(preimage)
+	if err != nil || len(p) != 32 {
+		return fmt.Errorf("settled invoice %s has no valid preimage", hash)
+	}
+	sum := sha256.Sum256(p)
+	if hex.EncodeToString(sum[:]) != hash {
+		return fmt.Errorf("preimage of %s does not hash to it", hash)
+	}
+	return nil
+}
+
+// Reconcile looks up every session that has an invoice and is pending (or
+// expired within ReconcileGrace) and completes the settled ones. It runs at
+// start and periodically, so a payment made while the gateway was down, or
+// whose hint was lost, is never missed. It returns how many it completed.
+func (s *Service) Reconcile(ctx context.Context) (int, error) {
+	completed, after := 0, ""
+	var errs []error
+	for {
+		batch, err := s.store.ReconcilableSessions(ctx, s.Now().Add(-ReconcileGrace), after, 100)
+		if err != nil {
+			return completed, err
+		}
+		for i := range batch {
+			out, err := s.ReconcileSession(ctx, &batch[i])
+			switch {
+			case err != nil:
+				if len(errs) < 10 {
+					errs = append(errs, err)
+				}
+			case out.Status == StatusCompleted:
+				completed++
+			}
+		}
+		if len(batch) < 100 {
+			return completed, errors.Join(errs...)
+		}
+		after = batch[len(batch)-1].ID
+	}
+}
+
+// CancelCheckout is the customer's cancel link: a pending session becomes
+// cancelled with its checkout.cancelled event. Other sessions are returned
+// as they are.
+func (s *Service) CancelCheckout(ctx context.Context, id string) (*CheckoutSession, error) {
+	out, err := s.store.UpdateCheckoutSession(ctx, Scope{}, id, func(cs *CheckoutSession) (SessionChange, error) {
+		if cs.Status != StatusPending {
+			return SessionChange{}, errNoChange
+		}
+		now := s.Now()
+		if err := cs.Transition(StatusCancelled, now); err != nil {
+			return SessionChange{}, err
+		}
+		ev, err := sessionEvent(EventCheckoutCancelled, cs, nil, now)
+		if err != nil {
+			return SessionChange{}, err
+		}
+		return SessionChange{Events: []Event{ev}}, nil
+	})
+	if errors.Is(err, errNoChange) {
+		return s.store.GetCheckoutSession(ctx, Scope{}, id)
+	}
+	if err == nil {
+		s.hub.notify(id)
+	}
+	return out, err
+}
+
+// SimulatePayment pays a test-mode session's invoice with the test wallet
+// and settles it, as POST /checkout/{token}/simulate_payment does. Only a
+// test secret key may; a session of another merchant or mode is not found.
+func (s *Service) SimulatePayment(ctx context.Context, p *Principal, id string) (*CheckoutSession, error) {
+	if p.Key.Mode != ModeTest || p.Key.Kind != KeySecret {
+		return nil, Errorf(CodePermissionDenied, "Simulating a payment needs a test-mode secret key (sk_test_...).")
+	}
+	if _, err := s.store.GetCheckoutSession(ctx, p.Scope(), id); err != nil {
+		return nil, err
+	}
+	return s.SimulatePaymentFor(ctx, id)
+}
+
+// SimulatePaymentFor pays a test-mode session by token, as the hosted page's
+// "Simulate payment" button does.
+func (s *Service) SimulatePaymentFor(ctx context.Context, id string) (*CheckoutSession, error) {
+	sess, err := s.EnsureInvoice(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Mode != ModeTest {
+		return nil, Errorf(CodePermissionDenied, "Payments can only be simulated in test mode.")
+	}
+	switch sess.Status {
+	case StatusCompleted:
+		return sess, nil
+	case StatusExpired:
+		return nil, Errorf(CodeCheckoutExpired, "Checkout session %s has expired.", sess.ID)
+	case StatusCancelled:
+		return nil, &Error{Code: CodeValidation, Message: "The checkout session was cancelled.",
+			Fields: []FieldError{{Field: "status", Message: "must be pending"}}}
+	}
+	w, err := s.wallets.Wallet(ctx, sess.Scope())
+	if err != nil {
+		return nil, err
+	}
+	sim, ok := w.(PaymentSimulator)
+	if !ok {
+		return nil, Errorf(CodePermissionDenied, "This test mode is connected to a real wallet; pay the invoice with a wallet instead.")
+	}
+	if err := sim.SimulatePayment(ctx, sess.PaymentHash); err != nil {
+		return nil, err
+	}
+	return s.SettleByHash(ctx, sess.PaymentHash)
+}
+
+// WatchSession returns a channel that receives a value whenever this
+// process changes the session, and a function to stop watching. Other nodes'
+// changes are not seen: watchers also re-read the store now and then.
+func (s *Service) WatchSession(id string) (<-chan struct{}, func()) { return s.hub.watch(id) }
