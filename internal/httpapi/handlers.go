@@ -222,3 +222,13 @@ func (s *Server) getMerchant(c *call) (int, any, error) {
 	}
 	return http.StatusOK, s.toMerchant(m, c.p.Key.Mode), nil
 }
+
+// simulatePayment pays a test-mode session with the test wallet (SPEC §9):
+// a test secret key only; another merchant's session is 404.
+func (s *Server) simulatePayment(c *call) (int, any, error) {
+	sess, err := s.svc.SimulatePayment(c.r.Context(), c.p, c.r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s.toSession(sess), nil
+}

@@ -41,6 +41,10 @@ func (s *Server) routes() {
 		{"GET", "/rates", anyKey, s.getRate},
 		{"GET", "/merchant", secretKey, s.getMerchant},
 	}
+	// Outside /api/v1: the hosted page's test-mode payment, by API key (SPEC §9).
+	simulate := route{"POST", "/checkout/{id}/simulate_payment", secretKey, s.simulatePayment}
+	s.mux.Handle(simulate.method+" "+simulate.path, s.api(simulate))
+	s.patterns = append(s.patterns, simulate.method+" "+simulate.path)
 	for _, rt := range table {
 		h := s.api(rt)
 		for _, base := range []string{"/api/v1", "/api/v1/m"} {
