@@ -5,6 +5,7 @@
 // All writes go through a single connection that begins every transaction
 // IMMEDIATE, so writers queue in database/sql instead of failing with
 // SQLITE_BUSY, and a read-modify-write (UpdateCheckoutSession, UpdateProduct,
-// BeginIdempotent) excludes every other writer for its duration. Plain reads
+// BeginIdempotent, PutTestWalletKey, PayTestInvoice) excludes every other
+// writer for its duration. Plain reads
 // use a separate read-only pool, which WAL mode lets run beside the writer.
 package sqlite

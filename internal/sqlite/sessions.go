@@ -11,22 +11,22 @@ import (
 )
 
 const sessionColumns = "id, merchant_id, mode, status, amount_cents, currency, line_items, customer_email, customer_name, " +
-	"success_url, cancel_url, metadata, amount_sats, exchange_rate, payment_request, payment_hash, transaction_id, " +
-	"created_at, updated_at, expires_at, completed_at, expired_at, cancelled_at"
+	"success_url, cancel_url, metadata, amount_sats, exchange_rate, payment_request, payment_hash, invoice_claimed_at, " +
+	"transaction_id, created_at, updated_at, expires_at, completed_at, expired_at, cancelled_at"
 
 func sessionArgs(s *gateway.CheckoutSession) []any {
 	return []any{s.ID, s.MerchantID, s.Mode, s.Status, s.AmountCents, s.Currency, lineItemsCol(s.LineItems),
 		s.CustomerEmail, s.CustomerName, s.SuccessURL, s.CancelURL, metadataCol(s.Metadata),
-		s.AmountSats, s.ExchangeRate, s.PaymentRequest, nullText(s.PaymentHash), nullText(s.TransactionID),
-		timeCol(s.CreatedAt), timeCol(s.UpdatedAt), timeCol(s.ExpiresAt),
+		s.AmountSats, s.ExchangeRate, s.PaymentRequest, nullText(s.PaymentHash), timeCol(s.InvoiceClaimedAt),
+		nullText(s.TransactionID), timeCol(s.CreatedAt), timeCol(s.UpdatedAt), timeCol(s.ExpiresAt),
 		timeCol(s.CompletedAt), timeCol(s.ExpiredAt), timeCol(s.CancelledAt)}
 }
 
 func sessionDests(s *gateway.CheckoutSession) []any {
 	return []any{&s.ID, &s.MerchantID, &s.Mode, &s.Status, &s.AmountCents, &s.Currency, (*lineItemsCol)(&s.LineItems),
 		&s.CustomerEmail, &s.CustomerName, &s.SuccessURL, &s.CancelURL, (*metadataCol)(&s.Metadata),
-		&s.AmountSats, &s.ExchangeRate, &s.PaymentRequest, (*nullText)(&s.PaymentHash), (*nullText)(&s.TransactionID),
-		(*timeCol)(&s.CreatedAt), (*timeCol)(&s.UpdatedAt), (*timeCol)(&s.ExpiresAt),
+		&s.AmountSats, &s.ExchangeRate, &s.PaymentRequest, (*nullText)(&s.PaymentHash), (*timeCol)(&s.InvoiceClaimedAt),
+		(*nullText)(&s.TransactionID), (*timeCol)(&s.CreatedAt), (*timeCol)(&s.UpdatedAt), (*timeCol)(&s.ExpiresAt),
 		(*timeCol)(&s.CompletedAt), (*timeCol)(&s.ExpiredAt), (*timeCol)(&s.CancelledAt)}
 }
 
@@ -137,6 +137,43 @@ func (s *Store) DueSessions(ctx context.Context, now time.Time, limit int) ([]st
 		WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`, timeCol(now), limit)
 	ids, err := scanAll(rows, err, func(r rowScanner) (id string, err error) { return id, r.Scan(&id) })
 	return ids, mapErr(err, "due checkout sessions")
+}
+
+// GetCheckoutSessionByPaymentHash returns the session, in any scope, whose
+// invoice has this payment hash.
+func (s *Store) GetCheckoutSessionByPaymentHash(ctx context.Context, paymentHash string) (*gateway.CheckoutSession, error) {
+	sess, err := scanSession(s.reader.QueryRowContext(ctx,
+		"SELECT "+sessionColumns+" FROM checkout_sessions WHERE payment_hash = ?", paymentHash))
+	if err != nil {
+		return nil, mapErr(err, "get checkout session by payment hash %s", paymentHash)
+	}
+	return &sess, nil
+}
+
+// reconcilableSessions is one arm per partial index, merged by id: the
+// pending sessions with an invoice, walked in id order, and the recently
+// expired ones, found by expired_at and then sorted (there are few). Without
+// INDEXED BY the planner walks the expired arm by primary key to save the
+// sort, which reads every session ever expired; with it, a dropped or changed
+// index is an error rather than a slow query.
+var reconcilableSessions = "SELECT " + sessionColumns + ` FROM checkout_sessions
+	WHERE status = 'pending' AND payment_hash IS NOT NULL AND id > ?
+	UNION ALL
+	SELECT ` + sessionColumns + ` FROM checkout_sessions INDEXED BY checkout_sessions_reconcile_expired
+	WHERE status = 'expired' AND payment_hash IS NOT NULL AND expired_at >= ? AND id > ?
+	ORDER BY id LIMIT ?`
+
+// ReconcilableSessions lists the sessions with an invoice that are pending or
+// expired at or after expiredSince, with id > afterID, in id order. A limit
+// ≤ 0 means no limit.
+func (s *Store) ReconcilableSessions(ctx context.Context, expiredSince time.Time, afterID string, limit int) ([]gateway.CheckoutSession, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	// Not timeCol: the zero time must bound nothing, not become NULL and match nothing.
+	rows, err := s.reader.QueryContext(ctx, reconcilableSessions, afterID, expiredSince.UnixMicro(), afterID, limit)
+	sessions, err := scanAll(rows, err, scanSession)
+	return sessions, mapErr(err, "reconcilable checkout sessions")
 }
 
 // productIDs returns the distinct product ids a session's line items name, sorted.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,5 +215,43 @@ func TestUpdateKeepsIdentity(t *testing.T) {
 		return nil
 	}); err == nil {
 		t.Error("UpdateProduct let fn change the id")
+	}
+}
+
+// TestQueuesUseTheirIndexes checks the workers' queue queries search their
+// partial indexes instead of scanning tables that only ever grow.
+func TestQueuesUseTheirIndexes(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	for _, tt := range []struct {
+		name  string
+		query string
+		args  []any
+		want  []string // indexes the plan must search
+	}{
+		{"ReconcilableSessions", reconcilableSessions, []any{"", 0, "", 10},
+			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired"}},
+		{"DueTestInvoices", dueTestInvoices, []any{0, 0, 10}, []string{"test_wallet_invoices_due"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := s.reader.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
+			plan, err := scanAll(rows, err, func(r rowScanner) (detail string, err error) {
+				var id, parent, unused int
+				return detail, r.Scan(&id, &parent, &unused, &detail)
+			})
+			if err != nil {
+				t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
+			}
+			all := strings.Join(plan, "\n")
+			for _, line := range plan {
+				if strings.HasPrefix(line, "SCAN ") {
+					t.Errorf("plan scans a table:\n%s", all)
+				}
+			}
+			for _, idx := range tt.want {
+				if !strings.Contains(all, "USING INDEX "+idx+" ") {
+					t.Errorf("plan does not use %s:\n%s", idx, all)
+				}
+			}
+		})
 	}
 }

@@ -19,6 +19,7 @@ func testSessionRoundTrip(t *testing.T, f *fixture) {
 	full.ExchangeRate = "64123.45"
 	full.PaymentRequest = "lnbcrt77960n1pfull"
 	full.PaymentHash = "hash_full"
+	full.InvoiceClaimedAt = at(1)
 	full.UpdatedAt = at(4)
 	full.CompletedAt = at(4)
 	full.ExpiredAt = at(3)   // not a real life story, but every column
@@ -42,15 +43,15 @@ func testSessionRoundTrip(t *testing.T, f *fixture) {
 			got, err := f.store.GetCheckoutSession(f.ctx, f.scope, want.ID)
 			noErr(t, "GetCheckoutSession", err)
 			diff(t, "session", want, got)
-			wantUTC(t, "session", got.CreatedAt, got.UpdatedAt, got.ExpiresAt, got.CompletedAt, got.ExpiredAt, got.CancelledAt)
+			wantUTC(t, "session", got.InvoiceClaimedAt, got.CreatedAt, got.UpdatedAt, got.ExpiresAt, got.CompletedAt, got.ExpiredAt, got.CancelledAt)
 		})
 	}
 
 	t.Run("zero times stay zero", func(t *testing.T) {
 		got, err := f.store.GetCheckoutSession(f.ctx, f.scope, minimal.ID)
 		noErr(t, "GetCheckoutSession", err)
-		for name, tm := range map[string]time.Time{"ExpiresAt": got.ExpiresAt, "CompletedAt": got.CompletedAt,
-			"ExpiredAt": got.ExpiredAt, "CancelledAt": got.CancelledAt} {
+		for name, tm := range map[string]time.Time{"InvoiceClaimedAt": got.InvoiceClaimedAt, "ExpiresAt": got.ExpiresAt,
+			"CompletedAt": got.CompletedAt, "ExpiredAt": got.ExpiredAt, "CancelledAt": got.CancelledAt} {
 			if !tm.IsZero() {
 				t.Errorf("%s = %v, want the zero time", name, tm)
 			}
@@ -433,5 +434,217 @@ func testDueSessions(t *testing.T, f *fixture) {
 		got, err := f.store.DueSessions(f.ctx, at(0), 10)
 		noErr(t, "DueSessions", err)
 		diff(t, "due ids", []string{"cs_due_b", "cs_due_a"}, got)
+	})
+}
+
+func testInvoiceClaim(t *testing.T, f *fixture) {
+	s := session(f.scope, "cs_claim", at(0))
+	s.PaymentHash = "hash_claim"
+	f.createSession(t, s)
+	setClaim := func(t *testing.T, claimed time.Time) *gateway.CheckoutSession {
+		t.Helper()
+		got, err := f.store.UpdateCheckoutSession(f.ctx, f.scope, s.ID, func(sess *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			sess.InvoiceClaimedAt = claimed
+			return gateway.SessionChange{}, nil
+		})
+		noErr(t, "UpdateCheckoutSession", err)
+		return got
+	}
+	// every read of the session, each of which must show the claim.
+	reads := func(t *testing.T) map[string]*gateway.CheckoutSession {
+		t.Helper()
+		got := map[string]*gateway.CheckoutSession{}
+		var err error
+		got["GetCheckoutSession"], err = f.store.GetCheckoutSession(f.ctx, f.scope, s.ID)
+		noErr(t, "GetCheckoutSession", err)
+		got["GetCheckoutSessionByPaymentHash"], err = f.store.GetCheckoutSessionByPaymentHash(f.ctx, s.PaymentHash)
+		noErr(t, "GetCheckoutSessionByPaymentHash", err)
+		list, err := f.store.ListCheckoutSessions(f.ctx, f.scope, gateway.SessionFilter{})
+		noErr(t, "ListCheckoutSessions", err)
+		checkList(t, list, sessionID, []string{s.ID}, false, 1)
+		got["ListCheckoutSessions"] = &list.Items[0]
+		rec, err := f.store.ReconcilableSessions(f.ctx, at(0), "", 10)
+		noErr(t, "ReconcilableSessions", err)
+		if len(rec) != 1 {
+			t.Fatalf("ReconcilableSessions returned %d sessions, want 1", len(rec))
+		}
+		got["ReconcilableSessions"] = &rec[0]
+		return got
+	}
+
+	t.Run("set", func(t *testing.T) {
+		// Given in another zone, it comes back as the same instant in UTC.
+		claimed := at(1).Add(7 * time.Microsecond)
+		got := setClaim(t, claimed.In(time.FixedZone("UTC-3", -3*3600)))
+		if !got.InvoiceClaimedAt.Equal(claimed) {
+			t.Errorf("returned InvoiceClaimedAt = %v, want %v", got.InvoiceClaimedAt, claimed)
+		}
+		want := *s
+		want.InvoiceClaimedAt = claimed
+		for name, got := range reads(t) {
+			diff(t, name, &want, got)
+			wantUTC(t, name, got.InvoiceClaimedAt)
+		}
+	})
+
+	t.Run("cleared", func(t *testing.T) {
+		got := setClaim(t, time.Time{})
+		diff(t, "returned session", s, got)
+		for name, got := range reads(t) {
+			diff(t, name, s, got)
+			if !got.InvoiceClaimedAt.IsZero() {
+				t.Errorf("%s: InvoiceClaimedAt = %v, want the zero time", name, got.InvoiceClaimedAt)
+			}
+		}
+	})
+
+	t.Run("a refused update leaves the claim alone", func(t *testing.T) {
+		setClaim(t, at(2))
+		errBoom := errors.New("boom")
+		_, err := f.store.UpdateCheckoutSession(f.ctx, f.scope, s.ID, func(sess *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			sess.InvoiceClaimedAt = at(3)
+			return gateway.SessionChange{}, errBoom
+		})
+		wantErr(t, "UpdateCheckoutSession", err, errBoom)
+		got, err := f.store.GetCheckoutSession(f.ctx, f.scope, s.ID)
+		noErr(t, "GetCheckoutSession", err)
+		if !got.InvoiceClaimedAt.Equal(at(2)) {
+			t.Errorf("InvoiceClaimedAt = %v, want %v", got.InvoiceClaimedAt, at(2))
+		}
+	})
+}
+
+func testSessionByPaymentHash(t *testing.T, f *fixture) {
+	mine := session(f.scope, "cs_byhash_mine", at(0))
+	mine.PaymentHash, mine.PaymentRequest = "hash_byhash_mine", "lnbcrt1mine"
+	otherMode := session(f.otherMode, "cs_byhash_live", at(1))
+	otherMode.PaymentHash = "hash_byhash_live"
+	otherMerchant := session(f.otherMerchant, "cs_byhash_other", at(2))
+	otherMerchant.PaymentHash = "hash_byhash_other"
+	noInvoice := session(f.scope, "cs_byhash_none", at(3))
+	for _, s := range []*gateway.CheckoutSession{mine, otherMode, otherMerchant, noInvoice} {
+		f.createSession(t, s)
+	}
+	completed, _ := f.settle(t, f.otherMerchant, "cs_byhash_paid", "txn_byhash_paid", "hash_byhash_paid", at(4))
+
+	for _, want := range []*gateway.CheckoutSession{mine, otherMode, otherMerchant, completed} {
+		t.Run("found in any scope and status: "+want.ID, func(t *testing.T) {
+			got, err := f.store.GetCheckoutSessionByPaymentHash(f.ctx, want.PaymentHash)
+			noErr(t, "GetCheckoutSessionByPaymentHash", err)
+			diff(t, "session", want, got)
+		})
+	}
+
+	t.Run("a hash set by an update is found", func(t *testing.T) {
+		_, err := f.store.UpdateCheckoutSession(f.ctx, f.scope, noInvoice.ID, func(s *gateway.CheckoutSession) (gateway.SessionChange, error) {
+			s.PaymentHash, s.PaymentRequest = "hash_byhash_late", "lnbcrt1late"
+			return gateway.SessionChange{}, nil
+		})
+		noErr(t, "UpdateCheckoutSession", err)
+		got, err := f.store.GetCheckoutSessionByPaymentHash(f.ctx, "hash_byhash_late")
+		noErr(t, "GetCheckoutSessionByPaymentHash", err)
+		if got.ID != noInvoice.ID {
+			t.Errorf("found session %s, want %s", got.ID, noInvoice.ID)
+		}
+	})
+
+	for _, hash := range []string{"hash_unknown", "HASH_BYHASH_MINE", ""} {
+		t.Run(fmt.Sprintf("unknown hash %q", hash), func(t *testing.T) {
+			_, err := f.store.GetCheckoutSessionByPaymentHash(f.ctx, hash)
+			wantErr(t, "GetCheckoutSessionByPaymentHash", err, gateway.ErrNotFound)
+		})
+	}
+}
+
+func testReconcilableSessions(t *testing.T, f *fixture) {
+	since := at(-5)
+	all := map[string]*gateway.CheckoutSession{}
+	for i, s := range []struct {
+		scope   gateway.Scope
+		id      string
+		status  gateway.SessionStatus
+		hash    bool
+		expired time.Time
+	}{
+		{f.scope, "cs_rec_a", gateway.StatusPending, true, time.Time{}},
+		{f.scope, "cs_rec_b", gateway.StatusPending, false, time.Time{}},                 // no invoice yet
+		{f.scope, "cs_rec_c", gateway.StatusExpired, true, since.Add(-time.Microsecond)}, // expired too long ago
+		{f.otherMerchant, "cs_rec_d", gateway.StatusExpired, true, since},                // expired exactly at since
+		{f.scope, "cs_rec_e", gateway.StatusCompleted, true, time.Time{}},                // paid
+		{f.scope, "cs_rec_f", gateway.StatusCancelled, true, time.Time{}},                // cancelled
+		{f.scope, "cs_rec_g", gateway.StatusExpired, false, at(0)},                       // expired without invoice
+		{f.otherMode, "cs_rec_h", gateway.StatusPending, true, time.Time{}},              // another scope
+		{f.scope, "cs_rec_i", gateway.StatusCompleted, true, at(0)},                      // expired, then paid late
+		{f.scope, "cs_rec_j", gateway.StatusExpired, true, at(0)},                        // recently expired
+		{f.otherMerchant, "cs_rec_k", gateway.StatusPending, true, time.Time{}},          // another merchant
+		{f.scope, "cs_rec_l", gateway.StatusExpired, true, since.Add(-24 * time.Hour)},   // long expired
+		{f.scope, "cs_rec_m", gateway.StatusExpired, true, since.Add(time.Microsecond)},  // just inside
+		{f.scope, "cs_rec_n", gateway.StatusPending, false, time.Time{}},                 // no invoice yet
+	} {
+		// Created newest first in id order, so creation order cannot pass for id order.
+		sess := session(s.scope, s.id, at(-10-i))
+		sess.Status, sess.ExpiredAt = s.status, s.expired
+		if s.hash {
+			sess.PaymentHash, sess.PaymentRequest = "hash_"+s.id, "lnbcrt1"+s.id
+		}
+		f.createSession(t, sess)
+		all[s.id] = sess
+	}
+
+	tests := []struct {
+		name  string
+		since time.Time
+		after string
+		limit int
+		want  []string
+	}{
+		{"pending and recently expired, by id", since, "", 100, []string{"cs_rec_a", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
+		{"first page", since, "", 2, []string{"cs_rec_a", "cs_rec_d"}},
+		{"next page", since, "cs_rec_d", 2, []string{"cs_rec_h", "cs_rec_j"}},
+		{"last page", since, "cs_rec_j", 2, []string{"cs_rec_k", "cs_rec_m"}},
+		{"past the end", since, "cs_rec_m", 2, nil},
+		{"after an id that is not in the list", since, "cs_rec_b", 3, []string{"cs_rec_d", "cs_rec_h", "cs_rec_j"}},
+		{"after an id of no session", since, "cs_rec_ddd", 100, []string{"cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
+		{"since is inclusive", since.Add(time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
+		{"an earlier since", since.Add(-time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
+		{"the zero since takes every expired one", time.Time{}, "", 100,
+			[]string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_l", "cs_rec_m"}},
+		{"a late since leaves only the pending", at(1), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_k"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.store.ReconcilableSessions(f.ctx, tt.since, tt.after, tt.limit)
+			noErr(t, "ReconcilableSessions", err)
+			var want []gateway.CheckoutSession
+			for _, id := range tt.want {
+				want = append(want, *all[id])
+			}
+			// Whole sessions, so a store cannot return the right ids with the wrong rows.
+			diff(t, "sessions", want, got)
+		})
+	}
+
+	t.Run("a session leaves the list when it is paid and joins when it gets an invoice", func(t *testing.T) {
+		update := func(id string, fn func(*gateway.CheckoutSession) error) {
+			t.Helper()
+			_, err := f.store.UpdateCheckoutSession(f.ctx, gateway.Scope{}, id, func(s *gateway.CheckoutSession) (gateway.SessionChange, error) {
+				return gateway.SessionChange{}, fn(s)
+			})
+			noErr(t, "UpdateCheckoutSession("+id+")", err)
+		}
+		update("cs_rec_a", func(s *gateway.CheckoutSession) error { return s.Transition(gateway.StatusCompleted, at(1)) })
+		update("cs_rec_j", func(s *gateway.CheckoutSession) error { return s.Transition(gateway.StatusCompleted, at(1)) })
+		update("cs_rec_b", func(s *gateway.CheckoutSession) error {
+			s.PaymentHash, s.PaymentRequest = "hash_cs_rec_b", "lnbcrt1cs_rec_b"
+			return nil
+		})
+		update("cs_rec_k", func(s *gateway.CheckoutSession) error { return s.Transition(gateway.StatusExpired, at(1)) })
+		got, err := f.store.ReconcilableSessions(f.ctx, since, "", 100)
+		noErr(t, "ReconcilableSessions", err)
+		var ids []string
+		for _, s := range got {
+			ids = append(ids, s.ID)
+		}
+		diff(t, "ids", []string{"cs_rec_b", "cs_rec_d", "cs_rec_h", "cs_rec_k", "cs_rec_m"}, ids)
 	})
 }

@@ -37,12 +37,18 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"UpdateSession", testUpdateSession},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"DueSessions", testDueSessions},
+		{"InvoiceClaim", testInvoiceClaim},
+		{"SessionByPaymentHash", testSessionByPaymentHash},
+		{"ReconcilableSessions", testReconcilableSessions},
 		{"Products", testProducts},
 		{"ListProducts", testListProducts},
 		{"Transactions", testTransactions},
 		{"Events", testEvents},
 		{"ScopeIsolation", testScopeIsolation},
 		{"Idempotency", testIdempotency},
+		{"TestWalletKeys", testTestWalletKeys},
+		{"TestInvoices", testTestInvoices},
+		{"DueTestInvoices", testDueTestInvoices},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
