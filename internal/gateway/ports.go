@@ -143,8 +143,8 @@ type Store interface {
 	// invoice has this payment hash, or ErrNotFound.
 	GetCheckoutSessionByPaymentHash(ctx context.Context, paymentHash string) (*CheckoutSession, error)
 	// ReconcilableSessions lists sessions that have an invoice and are
-	// pending, or expired at or after expiredSince, with id > afterID,
-	// ordered by id, at most limit.
+	// pending, or expired or cancelled at or after expiredSince, with
+	// id > afterID, ordered by id, at most limit.
 	ReconcilableSessions(ctx context.Context, expiredSince time.Time, afterID string, limit int) ([]CheckoutSession, error)
 
 	// Products.

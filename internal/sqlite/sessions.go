@@ -161,17 +161,20 @@ var reconcilableSessions = "SELECT " + sessionColumns + ` FROM checkout_sessions
 	UNION ALL
 	SELECT ` + sessionColumns + ` FROM checkout_sessions INDEXED BY checkout_sessions_reconcile_expired
 	WHERE status = 'expired' AND payment_hash IS NOT NULL AND expired_at >= ? AND id > ?
+	UNION ALL
+	SELECT ` + sessionColumns + ` FROM checkout_sessions INDEXED BY checkout_sessions_reconcile_cancelled
+	WHERE status = 'cancelled' AND payment_hash IS NOT NULL AND cancelled_at >= ? AND id > ?
 	ORDER BY id LIMIT ?`
 
-// ReconcilableSessions lists the sessions with an invoice that are pending or
-// expired at or after expiredSince, with id > afterID, in id order. A limit
+// ReconcilableSessions lists the sessions with an invoice that are pending,
+// or expired or cancelled at or after expiredSince, with id > afterID, in id order. A limit
 // ≤ 0 means no limit.
 func (s *Store) ReconcilableSessions(ctx context.Context, expiredSince time.Time, afterID string, limit int) ([]gateway.CheckoutSession, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
 	// Not timeCol: the zero time must bound nothing, not become NULL and match nothing.
-	rows, err := s.reader.QueryContext(ctx, reconcilableSessions, afterID, expiredSince.UnixMicro(), afterID, limit)
+	rows, err := s.reader.QueryContext(ctx, reconcilableSessions, afterID, expiredSince.UnixMicro(), afterID, expiredSince.UnixMicro(), afterID, limit)
 	sessions, err := scanAll(rows, err, scanSession)
 	return sessions, mapErr(err, "reconcilable checkout sessions")
 }

@@ -228,8 +228,8 @@ func TestQueuesUseTheirIndexes(t *testing.T) {
 		args  []any
 		want  []string // indexes the plan must search
 	}{
-		{"ReconcilableSessions", reconcilableSessions, []any{"", 0, "", 10},
-			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired"}},
+		{"ReconcilableSessions", reconcilableSessions, []any{"", 0, "", 0, "", 10},
+			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
 		{"DueTestInvoices", dueTestInvoices, []any{0, 0, 10}, []string{"test_wallet_invoices_due"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -580,10 +580,14 @@ func testReconcilableSessions(t *testing.T, f *fixture) {
 		{f.scope, "cs_rec_l", gateway.StatusExpired, true, since.Add(-24 * time.Hour)},   // long expired
 		{f.scope, "cs_rec_m", gateway.StatusExpired, true, since.Add(time.Microsecond)},  // just inside
 		{f.scope, "cs_rec_n", gateway.StatusPending, false, time.Time{}},                 // no invoice yet
+		{f.scope, "cs_rec_o", gateway.StatusCancelled, true, at(0)},                      // recently cancelled: may still be paid
 	} {
 		// Created newest first in id order, so creation order cannot pass for id order.
 		sess := session(s.scope, s.id, at(-10-i))
 		sess.Status, sess.ExpiredAt = s.status, s.expired
+		if s.status == gateway.StatusCancelled {
+			sess.ExpiredAt, sess.CancelledAt = time.Time{}, s.expired
+		}
 		if s.hash {
 			sess.PaymentHash, sess.PaymentRequest = "hash_"+s.id, "lnbcrt1"+s.id
 		}
@@ -598,17 +602,17 @@ func testReconcilableSessions(t *testing.T, f *fixture) {
 		limit int
 		want  []string
 	}{
-		{"pending and recently expired, by id", since, "", 100, []string{"cs_rec_a", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
+		{"pending and recently expired or cancelled, by id", since, "", 100, []string{"cs_rec_a", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
 		{"first page", since, "", 2, []string{"cs_rec_a", "cs_rec_d"}},
 		{"next page", since, "cs_rec_d", 2, []string{"cs_rec_h", "cs_rec_j"}},
 		{"last page", since, "cs_rec_j", 2, []string{"cs_rec_k", "cs_rec_m"}},
-		{"past the end", since, "cs_rec_m", 2, nil},
+		{"past the end", since, "cs_rec_o", 2, nil},
 		{"after an id that is not in the list", since, "cs_rec_b", 3, []string{"cs_rec_d", "cs_rec_h", "cs_rec_j"}},
-		{"after an id of no session", since, "cs_rec_ddd", 100, []string{"cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
-		{"since is inclusive", since.Add(time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
-		{"an earlier since", since.Add(-time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m"}},
+		{"after an id of no session", since, "cs_rec_ddd", 100, []string{"cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
+		{"since is inclusive", since.Add(time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
+		{"an earlier since", since.Add(-time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
 		{"the zero since takes every expired one", time.Time{}, "", 100,
-			[]string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_l", "cs_rec_m"}},
+			[]string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_l", "cs_rec_m", "cs_rec_o"}},
 		{"a late since leaves only the pending", at(1), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_k"}},
 	}
 	for _, tt := range tests {
@@ -645,6 +649,6 @@ func testReconcilableSessions(t *testing.T, f *fixture) {
 		for _, s := range got {
 			ids = append(ids, s.ID)
 		}
-		diff(t, "ids", []string{"cs_rec_b", "cs_rec_d", "cs_rec_h", "cs_rec_k", "cs_rec_m"}, ids)
+		diff(t, "ids", []string{"cs_rec_b", "cs_rec_d", "cs_rec_h", "cs_rec_k", "cs_rec_m", "cs_rec_o"}, ids)
 	})
 }
