@@ -26,6 +26,7 @@ Usage:
   satsrail merchant create --name N --email E [--rate-limit-per-minute N] [--checkout-ttl D] [--json]
   satsrail merchant list   [--json]
   satsrail keys roll --merchant ID --key-type sk_live|pk_live|sk_test|pk_test [--json]
+  satsrail testwallet pay [--amount-msat N] BOLT11   pay a test-mode invoice (even while serve is down)
 
 Run "satsrail <command> --help" for the flags of each. Every flag can be given
 as an environment variable: --data-dir is SATSRAIL_DATA_DIR, and so on.
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = merchant(ctx, rest, stdout, stderr)
 	case "keys":
 		err = keys(ctx, rest, stdout, stderr)
+	case "testwallet":
+		err = testwalletCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -13,12 +13,16 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/satsrail/satsrail/internal/bolt11"
+	"github.com/satsrail/satsrail/internal/checkout"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
 	"github.com/satsrail/satsrail/internal/ratelimit"
 	"github.com/satsrail/satsrail/internal/rates"
 	"github.com/satsrail/satsrail/internal/sqlite"
+	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 	"github.com/satsrail/satsrail/internal/worker/expire"
+	"github.com/satsrail/satsrail/internal/worker/watch"
 )
 
 // demoFixedRates price the offline demo when no provider answers.
@@ -36,6 +40,10 @@ type serveConfig struct {
 	publicRateLimit           int
 	logFormat, logLevel       string
 	expireInterval            time.Duration
+	masterKey                 string
+	autopayAfter              time.Duration
+	reconcileEvery            time.Duration
+	checkoutRateLimit         int
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,6 +62,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.expireInterval, "expire-interval", time.Second, "how often pending sessions are checked for expiry")
+	fs.StringVar(&c.masterKey, "master-key", "", "master key sealing secrets at rest (64 hex chars); default: <data-dir>/master.key, created 0600 on first start")
+	fs.DurationVar(&c.autopayAfter, "test-autopay-after", 0, "test wallet: invoices pay themselves this long after creation (0 = off)")
+	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 30*time.Second, "how often every open invoice is looked up in its wallet")
+	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -91,8 +103,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	key, err := masterKey(c.masterKey, c.dataDir)
+	if err != nil {
+		return err
+	}
+	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
+		Wallets: wallets{test: testWallet}, Decode: bolt11.Decode,
 	})
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -103,11 +121,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.publicURL == "" {
 		c.publicURL = base
 	}
+	limiter := ratelimit.NewMemory()
 	api := httpapi.New(httpapi.Config{
-		Service: svc, Logger: log, PublicURL: c.publicURL, Limiter: ratelimit.NewMemory(), PublicRateLimit: c.publicRateLimit,
+		Service: svc, Logger: log, PublicURL: c.publicURL, Limiter: limiter, PublicRateLimit: c.publicRateLimit,
 	})
+	pages := checkout.New(checkout.Config{Service: svc, Logger: log, Limiter: limiter, RateLimit: c.checkoutRateLimit})
+	root := http.NewServeMux()
+	root.Handle("/", api)
+	root.Handle("/checkout/", pages)
+	root.Handle("/static/checkout/", pages)
+	root.Handle("POST /checkout/{token}/simulate_payment", api)
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -127,6 +152,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rateSource.Run(gctx) })
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
+	g.Go(func() error { return testWallet.Run(gctx) })
+	g.Go(func() error {
+		return (&watch.Worker{Service: svc, Hints: testWallet.Hints(), ReconcileEvery: c.reconcileEvery, Logger: log}).Run(gctx)
+	})
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err

@@ -82,8 +82,8 @@ func New(cfg Config) *Handler {
 		},
 	}).ParseFS(templateFS, "templates/*.html"))
 	assets, _ := fs.Sub(assetFS, "assets")
-	static := http.StripPrefix("/checkout/assets/", http.FileServerFS(assets))
-	h.mux.Handle("GET /checkout/assets/", cacheFor(static, 24*time.Hour))
+	static := http.StripPrefix("/static/checkout/", http.FileServerFS(assets))
+	h.mux.Handle("GET /static/checkout/", cacheFor(static, 24*time.Hour))
 	h.mux.HandleFunc("GET /checkout/{token}", h.page)
 	h.mux.HandleFunc("GET /checkout/{token}/status", h.status)
 	h.mux.HandleFunc("GET /checkout/{token}/events", h.events)
