@@ -63,7 +63,7 @@ func (r *resolver) Wallet(_ context.Context, s gateway.Scope) (gateway.Wallet, e
 // env is a gateway with real parts: SQLite, the test wallet, the BOLT11
 // decoder, fixed prices, the API and the pages behind one server.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	url      string
 	svc      *gateway.Service
 	store    *sqlite.Store
@@ -74,7 +74,7 @@ type env struct {
 	keys     map[gateway.KeyType]string
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "satsrail.db")})
@@ -172,10 +172,10 @@ func (e *env) events(id string) []gateway.Event {
 }
 
 var (
-	reToken   = regexp.MustCompile(`cs_[0-9A-Za-z]{24}`)
-	reBolt11  = regexp.MustCompile(`(?i)lnbcrt[0-9a-z]+`)
-	reSVG     = regexp.MustCompile(`<svg xmlns="http://www.w3.org/2000/svg" viewBox=[^>]*>.*?</svg>`)
-	reTime    = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+	reToken  = regexp.MustCompile(`cs_[0-9A-Za-z]{24}`)
+	reBolt11 = regexp.MustCompile(`(?i)lnbcrt[0-9a-z]+`)
+	reSVG    = regexp.MustCompile(`<svg xmlns="http://www.w3.org/2000/svg" viewBox=[^>]*>.*?</svg>`)
+	reTime   = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
 )
 
 // golden compares a page with testdata/name after replacing what differs
