@@ -220,7 +220,7 @@ func (s *Service) ReconcileSession(ctx context.Context, sess *CheckoutSession) (
 	}
 	inv, err := w.LookupInvoice(ctx, sess.PaymentHash)
 	if err != nil {
-		return nil, fmt.Errorf("look up invoice of %s: %w", sess.ID, err)
+		return nil, walletFailed("look up invoice of "+sess.ID, err)
 	}
 	if inv.State != InvoiceSettled {
 		return sess, nil
@@ -284,6 +284,12 @@ func (s *Service) applySettlement(ctx context.Context, id string, inv Invoice) (
 	}
 	s.hub.notify(id)
 	return out, nil
+}
+
+// walletFailed reports a wallet error as wallet_unavailable, whatever the
+// wallet said, so no backend's error leaks through as a 404 or a 500.
+func walletFailed(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", Errorf(CodeWalletUnavailable, "The merchant's Lightning wallet did not answer as expected; try again shortly."), what, err)
 }
 
 func checkPreimage(preimage, hash string) error {
@@ -396,7 +402,7 @@ func (s *Service) SimulatePaymentFor(ctx context.Context, id string) (*CheckoutS
 		return nil, Errorf(CodePermissionDenied, "This test mode is connected to a real wallet; pay the invoice with a wallet instead.")
 	}
 	if err := sim.SimulatePayment(ctx, sess.PaymentHash); err != nil {
-		return nil, err
+		return nil, walletFailed("simulate payment of "+sess.ID, err)
 	}
 	return s.SettleByHash(ctx, sess.PaymentHash)
 }
