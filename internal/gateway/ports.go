@@ -93,9 +93,10 @@ type TransactionFilter struct {
 	Page
 }
 
-// SessionChange is what an update function decided: the events to record and
-// the transaction to insert, all in the same database transaction as the
-// session row.
+// SessionChange is what an update function decided: the events to record
+// (each with its deliveries to the merchant's subscribed endpoints) and the
+// transaction to insert, all in the same database transaction as the session
+// row.
 type SessionChange struct {
 	Events      []Event
 	Transaction *Transaction
@@ -179,6 +180,8 @@ type Store interface {
 
 	// The built-in test wallet's state.
 	TestWalletStore
+	// Webhook endpoints, events and deliveries.
+	WebhookStore
 
 	Close() error
 }
