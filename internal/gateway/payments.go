@@ -283,6 +283,7 @@ func (s *Service) applySettlement(ctx context.Context, id string, inv Invoice) (
 		return nil, err
 	}
 	s.hub.notify(id)
+	s.wakeDeliveries()
 	return out, nil
 }
 
@@ -357,6 +358,7 @@ func (s *Service) CancelCheckout(ctx context.Context, id string) (*CheckoutSessi
 	}
 	if err == nil {
 		s.hub.notify(id)
+		s.wakeDeliveries()
 	}
 	return out, err
 }

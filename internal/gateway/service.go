@@ -27,6 +27,10 @@ type Config struct {
 	// they return. Both are needed for payments.
 	Wallets WalletResolver
 	Decode  InvoiceDecoder
+
+	// Sealer seals webhook secrets; GuardURL refuses webhook URLs (SSRF).
+	Sealer   Sealer
+	GuardURL URLGuard
 }
 
 // Defaults.
@@ -47,6 +51,8 @@ type Service struct {
 	cfg     Config
 	hub     hub
 	flight  flight
+	// deliveries wakes the delivery worker when new deliveries exist.
+	deliveries chan struct{}
 }
 
 // NewService returns a Service for cfg.
@@ -55,7 +61,8 @@ func NewService(cfg Config) *Service {
 	cfg.CheckoutTTL = cmp.Or(cfg.CheckoutTTL, DefaultCheckoutTTL)
 	cfg.MaxAmountCents = cmp.Or(cfg.MaxAmountCents, DefaultMaxAmountCents)
 	cfg.IdempotencyTTL = cmp.Or(cfg.IdempotencyTTL, DefaultIdempotencyTTL)
-	return &Service{store: cfg.Store, rates: cfg.Rates, clock: cfg.Clock, wallets: cfg.Wallets, decode: cfg.Decode, cfg: cfg}
+	return &Service{store: cfg.Store, rates: cfg.Rates, clock: cfg.Clock, wallets: cfg.Wallets, decode: cfg.Decode, cfg: cfg,
+		deliveries: make(chan struct{}, 1)}
 }
 
 // Now is the service's clock reading (UTC, microseconds).
@@ -256,6 +263,7 @@ func (s *Service) expire(ctx context.Context, scope Scope, id string) (*Checkout
 	})
 	if err == nil && out.Status == StatusExpired {
 		s.hub.notify(id)
+		s.wakeDeliveries()
 	}
 	return out, err
 }
