@@ -3,7 +3,10 @@
 // imports only the standard library, so merchants' Go code can use it.
 package apitype
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // ErrorBody is the one error envelope: {"error": {...}}.
 type ErrorBody struct {
@@ -198,4 +201,71 @@ type Merchant struct {
 type MerchantCreated struct {
 	MerchantID string            `json:"merchant_id"`
 	Keys       map[string]string `json:"keys"`
+}
+
+// WebhookWrite is the body of POST /webhooks and PATCH /webhooks/{id}.
+type WebhookWrite struct {
+	Webhook *WebhookParams `json:"webhook"`
+}
+
+// WebhookParams are an endpoint's writable fields.
+type WebhookParams struct {
+	URL         *string  `json:"url,omitempty"`
+	Description *string  `json:"description,omitempty"`
+	Events      []string `json:"events,omitempty"`
+	Active      *bool    `json:"active,omitempty"`
+}
+
+// WebhookEndpoint is the webhook endpoint object. Secret is present only in
+// the answers of create and rotate_secret.
+type WebhookEndpoint struct {
+	ID                  string     `json:"id"`
+	Object              string     `json:"object"` // "webhook_endpoint"
+	Livemode            bool       `json:"livemode"`
+	URL                 string     `json:"url"`
+	Description         *string    `json:"description"`
+	Events              []string   `json:"events"`
+	Active              bool       `json:"active"`
+	Secret              string     `json:"secret,omitempty"`
+	PrevSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+}
+
+// Event is the event object of GET /events; Data is the exact body every
+// delivery of it sends.
+type Event struct {
+	ID        string          `json:"id"`
+	Object    string          `json:"object"` // "event"
+	Type      string          `json:"type"`
+	Livemode  bool            `json:"livemode"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// WebhookDelivery is one event's delivery to one endpoint, with its attempts.
+type WebhookDelivery struct {
+	ID             string            `json:"id"`
+	Object         string            `json:"object"` // "webhook_delivery"
+	Livemode       bool              `json:"livemode"`
+	EventID        string            `json:"event_id"`
+	WebhookID      string            `json:"webhook_id"`
+	Status         string            `json:"status"`
+	Attempts       int               `json:"attempt_count"`
+	NextAttemptAt  *time.Time        `json:"next_attempt_at"`
+	LastAttemptAt  *time.Time        `json:"last_attempt_at"`
+	LastStatusCode *int              `json:"last_status_code"`
+	LastError      *string           `json:"last_error"`
+	AttemptLog     []DeliveryAttempt `json:"attempts"`
+	CreatedAt      time.Time         `json:"created_at"`
+}
+
+// DeliveryAttempt is the log of one POST.
+type DeliveryAttempt struct {
+	Attempt      int       `json:"attempt"`
+	At           time.Time `json:"at"`
+	StatusCode   *int      `json:"status_code"`
+	LatencyMS    int64     `json:"latency_ms"`
+	Error        *string   `json:"error"`
+	ResponseBody string    `json:"response_body"`
 }

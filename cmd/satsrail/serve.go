@@ -21,6 +21,7 @@ import (
 	"github.com/satsrail/satsrail/internal/rates"
 	"github.com/satsrail/satsrail/internal/sqlite"
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
+	"github.com/satsrail/satsrail/internal/worker/deliver"
 	"github.com/satsrail/satsrail/internal/worker/expire"
 	"github.com/satsrail/satsrail/internal/worker/watch"
 )
@@ -44,6 +45,9 @@ type serveConfig struct {
 	autopayAfter              time.Duration
 	reconcileEvery            time.Duration
 	checkoutRateLimit         int
+	retrySchedule             string
+	allowPrivateWebhooks      bool
+	webhookTimeout            time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,6 +69,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.masterKey, "master-key", "", "master key sealing secrets at rest (64 hex chars); default: <data-dir>/master.key, created 0600 on first start")
 	fs.DurationVar(&c.autopayAfter, "test-autopay-after", 0, "test wallet: invoices pay themselves this long after creation (0 = off)")
 	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 30*time.Second, "how often every open invoice is looked up in its wallet")
+	fs.StringVar(&c.retrySchedule, "webhook-retry-schedule", "1m,5m,30m,2h", "waits between webhook delivery attempts after a failure; then the delivery has failed")
+	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
+	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -74,6 +81,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if c.maxAmountCents <= 0 {
 		return fmt.Errorf("--max-amount-cents must be positive")
+	}
+	schedule, err := parseSchedule(c.retrySchedule)
+	if err != nil {
+		return err
 	}
 	log, err := newLogger(stderr, c.logFormat, c.logLevel)
 	if err != nil {
@@ -111,6 +122,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
 		Wallets: wallets{test: testWallet}, Decode: bolt11.Decode,
+		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks),
 	})
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -153,6 +165,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error { return rateSource.Run(gctx) })
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
 	g.Go(func() error { return testWallet.Run(gctx) })
+	g.Go(func() error {
+		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, c.webhookTimeout),
+			Schedule: schedule, Timeout: c.webhookTimeout, Logger: log}).Run(gctx)
+	})
 	g.Go(func() error {
 		return (&watch.Worker{Service: svc, Hints: testWallet.Hints(), ReconcileEvery: c.reconcileEvery, Logger: log}).Run(gctx)
 	})

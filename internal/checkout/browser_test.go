@@ -70,22 +70,35 @@ func TestBrowserCheckout(t *testing.T) {
 		if got := browserRun(tab, "read #fiat", chromedp.Text(chromedp.ID("fiat"))); got != "$50.00" {
 			t.Errorf("#fiat = %q, want %q", got, "$50.00")
 		}
-		// The script un-hides "Copy invoice"; WebLN stays hidden without window.webln.
+		// The script un-hides "Copy invoice"; WebLN stays hidden without a WebLN provider.
 		tab.do("see Copy invoice", chromedp.WaitVisible(chromedp.ID("copy")))
 		if got := browserRun(tab, "read #copy", chromedp.Text(chromedp.ID("copy"))); got != "Copy invoice" {
 			t.Errorf("#copy = %q", got)
 		}
-		if shown := browserRun(tab, "check WebLN", chromedp.Evaluate[bool](
-			`typeof window.webln !== "undefined" || !document.getElementById("webln").hidden || document.getElementById("webln").getClientRects().length > 0`)); shown {
-			t.Error("the WebLN button shows although the browser has no window.webln")
+		type weblnState struct {
+			Hidden   bool `json:"hidden"`
+			Rendered bool `json:"rendered"`
+			Clobber  bool `json:"clobber"`
+		}
+		// Headless Chromium has no WebLN provider. (window.webln can still be
+		// the #webln button itself: named access on the window object.)
+		w := browserRun(tab, "check WebLN", chromedp.Evaluate[weblnState](`(() => {
+			const b = document.getElementById("webln");
+			return {hidden: b.hidden, rendered: b.getClientRects().length > 0, clobber: window.webln === b};
+		})()`))
+		if !w.Hidden || w.Rendered {
+			t.Errorf("the WebLN button shows although the browser has no WebLN provider: %+v", w)
+			if w.Clobber {
+				t.Log("window.webln is the <button id=webln> itself (named access on window), so `if (window.webln)` is always true")
+			}
 		}
 		// The countdown is live.
-		reCountdown := regexp.MustCompile(`^1[45]:[0-5]\d$`)
+		reCountdown := regexp.MustCompile(`^\d+:[0-5]\d$`)
 		before := browserRun(tab, "read countdown", chromedp.Text(chromedp.ID("countdown")))
 		tab.do("let the countdown tick", chromedp.Sleep(1500*time.Millisecond))
 		after := browserRun(tab, "read countdown", chromedp.Text(chromedp.ID("countdown")))
 		if !reCountdown.MatchString(before) || !reCountdown.MatchString(after) || before == after {
-			t.Errorf("countdown %q then %q: want a live m:ss near 15:00", before, after)
+			t.Errorf("countdown %q then %q: want a live m:ss countdown", before, after)
 		}
 		browserShot(t, tab, artifacts, "desktop-pending.png", 1280)
 		tab.noConsoleErrors("the pending page")
@@ -98,7 +111,9 @@ func TestBrowserCheckout(t *testing.T) {
 			chromedp.WithPollingTimeout(5*time.Second)))
 		browserShot(t, tab, artifacts, "desktop-paid.png", 1280)
 		want := store.url + "/success?checkout_id=" + s.ID + "&order=42"
-		tab.waitLocation(want)
+		if at, ok := tab.waitLocation(want); !ok {
+			t.Fatalf("after the payment the browser is at %q, want success_url %q; the console said %q", at, want, tab.console.take())
+		}
 		if !store.saw("/success?checkout_id=" + s.ID + "&order=42") {
 			t.Errorf("the store never got the success redirect; it saw %q", store.hits())
 		}
@@ -213,7 +228,13 @@ func TestBrowserCheckout(t *testing.T) {
 		}
 
 		tab.do("click Cancel", chromedp.Click(chromedp.CSS("form.cancel button")))
-		tab.waitLocation(store.url + "/cart")
+		if at, ok := tab.waitLocation(store.url + "/cart"); !ok {
+			t.Errorf("after cancel the browser is at %q, want cancel_url %q; the console said %q", at, store.url+"/cart", tab.console.take())
+			if strings.Contains(at, "/checkout/"+s.ID) {
+				t.Log("the page reloaded itself on the live \"cancelled\" status, aborting the form's redirect to cancel_url " +
+					"(checkout.js should stop the live status when the cancel form is submitted)")
+			}
+		}
 		if !store.saw("/cart") {
 			t.Errorf("the store never got the cancel redirect; it saw %q", store.hits())
 		}
@@ -333,14 +354,21 @@ func browserLaunch(t *testing.T, ctx context.Context, chromium string) context.C
 		acancel()
 		out.Close()
 		if t.Failed() {
-			if b, err := os.ReadFile(out.Name()); err == nil && len(b) > 0 {
-				t.Logf("chromium output:\n%s", b[max(0, len(b)-4000):])
+			b, _ := os.ReadFile(out.Name())
+			var lines []string
+			for _, l := range strings.Split(string(b), "\n") {
+				if l != "" && !strings.Contains(l, "dbus/") { // a container has no D-Bus: noise
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) > 0 {
+				t.Logf("chromium output:\n%s", strings.Join(lines[max(0, len(lines)-40):], "\n"))
 			}
 		}
 	})
-	start, cancel := context.WithTimeout(bctx, 30*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(start, chromedp.Evaluate[string](`navigator.userAgent`))
+	// The first call starts the browser and binds it to the context it gets,
+	// so it gets bctx itself (bounded by ctx), not a shorter deadline.
+	v, err := chromedp.Run(bctx, chromedp.Evaluate[string](`navigator.userAgent`))
 	if err != nil {
 		t.Fatalf("starting %s: %v", chromium, err)
 	}
@@ -393,8 +421,9 @@ func browserRun[T any](b *browserTab, what string, a chromedp.Action[T]) T {
 	return v
 }
 
-// waitLocation waits up to 10s for the tab to be at url.
-func (b *browserTab) waitLocation(url string) {
+// waitLocation waits up to 10s for the tab to be at url; it returns where the
+// tab is.
+func (b *browserTab) waitLocation(url string) (string, bool) {
 	b.t.Helper()
 	var last string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -404,11 +433,11 @@ func (b *browserTab) waitLocation(url string) {
 		if err == nil {
 			last = loc
 			if loc == url {
-				return
+				return loc, true
 			}
 		}
 	}
-	b.t.Fatalf("the browser is at %q, want %q", last, url)
+	return last, false
 }
 
 // noConsoleErrors fails on any exception, console error or warning, or
@@ -476,8 +505,13 @@ func (c *browserConsole) listen(ev any) {
 			m = "console." + string(ev.Type) + ": " + strings.Join(args, " ")
 		}
 	case *cdplog.EventEntryAdded:
-		if en := ev.Entry; en != nil && (en.Level == cdplog.EntryLevelError || en.Level == cdplog.EntryLevelWarning ||
-			strings.Contains(en.Text, "Content Security Policy")) {
+		en := ev.Entry
+		// The browser's own request for /favicon.ico (the gateway has none) is
+		// not the page's doing.
+		if en == nil || en.Source == cdplog.EntrySourceNetwork && strings.HasSuffix(en.URL, "/favicon.ico") {
+			return
+		}
+		if en.Level == cdplog.EntryLevelError || en.Level == cdplog.EntryLevelWarning || strings.Contains(en.Text, "Content Security Policy") {
 			m = fmt.Sprintf("log %s %s: %s %s", en.Source, en.Level, en.Text, en.URL)
 		}
 	}

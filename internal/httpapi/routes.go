@@ -40,6 +40,18 @@ func (s *Server) routes() {
 
 		{"GET", "/rates", anyKey, s.getRate},
 		{"GET", "/merchant", secretKey, s.getMerchant},
+
+		{"GET", "/webhooks", secretKey, s.listWebhooks},
+		{"POST", "/webhooks", secretKey, s.createWebhook},
+		{"GET", "/webhooks/{id}", secretKey, s.getWebhook},
+		{"PATCH", "/webhooks/{id}", secretKey, s.updateWebhook},
+		{"DELETE", "/webhooks/{id}", secretKey, s.deleteWebhook},
+		{"POST", "/webhooks/{id}/rotate_secret", secretKey, s.rotateWebhookSecret},
+		{"POST", "/webhooks/{id}/test", secretKey, s.testWebhook},
+		{"GET", "/webhooks/{id}/deliveries", secretKey, s.listDeliveries},
+		{"POST", "/webhook_deliveries/{id}/redeliver", secretKey, s.redeliver},
+		{"GET", "/events", secretKey, s.listEvents},
+		{"GET", "/events/{id}", secretKey, s.getEvent},
 	}
 	// Outside /api/v1: the hosted page's test-mode payment, by API key (SPEC §9).
 	simulate := route{"POST", "/checkout/{id}/simulate_payment", secretKey, s.simulatePayment}

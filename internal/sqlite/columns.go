@@ -37,6 +37,14 @@ func (t *timeCol) Scan(src any) error {
 	return nil
 }
 
+// storedTime returns t as a timeCol reads it back.
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return time.UnixMicro(t.UnixMicro()).UTC()
+}
+
 // durationCol stores a duration as INTEGER microseconds.
 type durationCol time.Duration
 
@@ -168,4 +176,45 @@ func qualify(alias, columns string) string {
 		cols[i] = alias + "." + strings.TrimSpace(c)
 	}
 	return strings.Join(cols, ", ")
+}
+
+// eventTypesCol stores an endpoint's event filter comma-wrapped,
+// ",checkout.completed,checkout.expired,", so a plain LIKE finds the
+// endpoints that want a type (subscribedTo); none is "" and reads back as nil.
+type eventTypesCol []gateway.EventType
+
+func (c eventTypesCol) Value() (driver.Value, error) {
+	if len(c) == 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	b.WriteByte(',')
+	for _, t := range c {
+		if t == "" || strings.Contains(string(t), ",") {
+			return nil, fmt.Errorf("event type %q cannot be stored in a filter", t)
+		}
+		b.WriteString(string(t))
+		b.WriteByte(',')
+	}
+	return b.String(), nil
+}
+
+func (c *eventTypesCol) Scan(src any) error {
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("events column holds %T, want TEXT", src)
+	}
+	*c = nil
+	for t := range strings.SplitSeq(strings.Trim(s, ","), ",") {
+		if t != "" {
+			*c = append(*c, gateway.EventType(t))
+		}
+	}
+	return nil
+}
+
+// subscribedTo returns the condition, on a webhook_endpoints row, that it
+// wants events of type t, and its argument.
+func subscribedTo(t gateway.EventType) (string, any) {
+	return `(events = '' OR events LIKE ? ESCAPE '\')`, "%," + escapeLike(string(t)) + ",%"
 }

@@ -78,9 +78,10 @@ func (s *Store) ListCheckoutSessions(ctx context.Context, scope gateway.Scope, f
 }
 
 // UpdateCheckoutSession applies fn to session id and writes the session, the
-// change's events and its transaction in the one immediate transaction, which
-// excludes every other writer while fn runs. fn must not write through the
-// Store: the transaction holds its only write connection.
+// change's events with their webhook deliveries, and its transaction in the
+// one immediate transaction, which excludes every other writer while fn runs.
+// fn must not write through the Store: the transaction holds its only write
+// connection.
 func (s *Store) UpdateCheckoutSession(ctx context.Context, scope gateway.Scope, id string,
 	fn func(*gateway.CheckoutSession) (gateway.SessionChange, error)) (*gateway.CheckoutSession, error) {
 	var sess gateway.CheckoutSession
@@ -109,7 +110,7 @@ func (s *Store) UpdateCheckoutSession(ctx context.Context, scope gateway.Scope, 
 			}
 		}
 		for _, ev := range change.Events {
-			if _, err := tx.ExecContext(ctx, insertEvent, eventArgs(&ev)...); err != nil {
+			if err := insertEventTx(ctx, tx, &ev, ""); err != nil {
 				return err
 			}
 		}

@@ -231,6 +231,7 @@ func TestQueuesUseTheirIndexes(t *testing.T) {
 		{"ReconcilableSessions", reconcilableSessions, []any{"", 0, "", 0, "", 10},
 			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
 		{"DueTestInvoices", dueTestInvoices, []any{0, 0, 10}, []string{"test_wallet_invoices_due"}},
+		{"ClaimDueDeliveries", dueDeliveries, []any{0, 0, 10}, []string{"webhook_deliveries_due"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, err := s.reader.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tt.query, tt.args...)

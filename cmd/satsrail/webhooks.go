@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/netguard"
+	"github.com/satsrail/satsrail/internal/secretbox"
+)
+
+// sealer seals secrets at rest with the master key.
+type sealer []byte
+
+func (k sealer) Seal(p []byte) ([]byte, error) { return secretbox.Seal(k, p) }
+func (k sealer) Open(s []byte) ([]byte, error) { return secretbox.Open(k, s) }
+
+// webhookPolicy is the SSRF guard of a mode: live endpoints may never reach
+// loopback, private or link-local addresses; test endpoints may use loopback
+// (a developer's local receiver). --allow-private-webhooks lifts both.
+func webhookPolicy(mode gateway.Mode, allowPrivate bool) netguard.Policy {
+	return netguard.Policy{AllowPrivate: allowPrivate, AllowLoopback: mode == gateway.ModeTest}
+}
+
+// urlGuard checks a webhook URL at registration; the delivery clients check
+// again at connect time, so DNS rebinding can't get through.
+func urlGuard(allowPrivate bool) gateway.URLGuard {
+	return func(ctx context.Context, mode gateway.Mode, rawURL string) error {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		return webhookPolicy(mode, allowPrivate).CheckURL(ctx, net.DefaultResolver, rawURL)
+	}
+}
+
+func deliveryClients(allowPrivate bool, timeout time.Duration) map[gateway.Mode]*http.Client {
+	return map[gateway.Mode]*http.Client{
+		gateway.ModeLive: netguard.NewClient(webhookPolicy(gateway.ModeLive, allowPrivate), timeout),
+		gateway.ModeTest: netguard.NewClient(webhookPolicy(gateway.ModeTest, allowPrivate), timeout),
+	}
+}
+
+// parseSchedule reads --webhook-retry-schedule, e.g. "1m,5m,30m,2h".
+func parseSchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(s, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("--webhook-retry-schedule: %q is not a positive duration", part)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

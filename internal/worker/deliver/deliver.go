@@ -1,0 +1,188 @@
+// Package deliver POSTs webhook events to merchants' endpoints: durable (it
+// works only from delivery rows written with the events), signed with the
+// public webhook package, retried on the seed's schedule, and independent
+// per endpoint (a slow endpoint holds at most PerEndpoint workers).
+package deliver
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/webhook"
+)
+
+// Worker delivers due webhook deliveries.
+type Worker struct {
+	Service *gateway.Service
+	Store   gateway.WebhookStore
+	// Clients send the POSTs of each mode; they must not follow redirects
+	// and should carry that mode's SSRF guard (netguard.NewClient).
+	Clients map[gateway.Mode]*http.Client
+	// Schedule is the retry schedule (default 1m, 5m, 30m, 2h).
+	Schedule []time.Duration
+	// Timeout bounds one attempt (default 10s).
+	Timeout time.Duration
+	// Lease is how long a claimed delivery is this worker's (default 30s,
+	// longer than Timeout); a crashed worker's claims lapse after it.
+	Lease time.Duration
+	// Concurrency caps attempts in flight (default 64); PerEndpoint caps
+	// them per endpoint (default 8) so one endpoint can't take them all.
+	Concurrency int
+	PerEndpoint int
+	// Poll is how often due deliveries are looked for without a wake-up
+	// (default 500ms): retries, other nodes' events, lapsed leases.
+	Poll   time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Run delivers until ctx is done, then waits for attempts in flight.
+func (w *Worker) Run(ctx context.Context) error {
+	schedule := w.Schedule
+	if len(schedule) == 0 {
+		schedule = gateway.DefaultRetrySchedule
+	}
+	timeout := cmp.Or(w.Timeout, 10*time.Second)
+	lease := cmp.Or(w.Lease, 3*timeout)
+	concurrency := cmp.Or(w.Concurrency, 64)
+	perEndpoint := cmp.Or(w.PerEndpoint, 8)
+	now := w.Now
+	if now == nil {
+		now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	log := cmp.Or(w.Logger, slog.New(slog.DiscardHandler))
+	poll := time.NewTicker(cmp.Or(w.Poll, 500*time.Millisecond))
+	defer poll.Stop()
+
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		inFlight int
+		busy     = map[string]int{}
+		freed    = make(chan struct{}, 1)
+	)
+	defer wg.Wait()
+	for {
+		mu.Lock()
+		free := concurrency - inFlight
+		mu.Unlock()
+		claimed := 0
+		if free > 0 {
+			t := now()
+			jobs, err := w.Store.ClaimDueDeliveries(ctx, t, t.Add(lease), free)
+			if err != nil && ctx.Err() == nil {
+				log.ErrorContext(ctx, "claim webhook deliveries", "err", err)
+			}
+			claimed = len(jobs)
+			for _, job := range jobs {
+				mu.Lock()
+				if busy[job.Endpoint.ID] >= perEndpoint {
+					// Leave it leased: it is retried when the lease lapses,
+					// and only this slow endpoint waits.
+					mu.Unlock()
+					continue
+				}
+				busy[job.Endpoint.ID]++
+				inFlight++
+				mu.Unlock()
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					w.attempt(ctx, job, schedule, timeout, now, log)
+					mu.Lock()
+					busy[job.Endpoint.ID]--
+					if busy[job.Endpoint.ID] == 0 {
+						delete(busy, job.Endpoint.ID)
+					}
+					inFlight--
+					mu.Unlock()
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				}()
+			}
+		}
+		if claimed > 0 && claimed == free {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.Service.DeliveriesReady():
+		case <-poll.C:
+		case <-freed:
+		}
+	}
+}
+
+// attempt POSTs one delivery and records the outcome.
+func (w *Worker) attempt(ctx context.Context, job gateway.DeliveryJob, schedule []time.Duration, timeout time.Duration, now func() time.Time, log *slog.Logger) {
+	d := job.Delivery
+	start := now()
+	outcome, body := w.post(ctx, job, start, timeout)
+	if ctx.Err() != nil {
+		return // shutting down: the lease lapses and the attempt is made again
+	}
+	end := now()
+	a := gateway.DeliveryAttempt{
+		ID: gateway.NewID(gateway.PrefixAttempt), DeliveryID: d.ID, Attempt: d.Attempts + 1, At: start,
+		StatusCode: outcome.StatusCode, Latency: end.Sub(start), ResponseBody: body,
+	}
+	if outcome.Err != nil {
+		a.Error = outcome.Err.Error()
+	}
+	next := gateway.NextDelivery(d, outcome, schedule, end)
+	err := w.Store.RecordDeliveryAttempt(context.WithoutCancel(ctx), d.LeaseToken, a, next)
+	switch {
+	case errors.Is(err, gateway.ErrConflict):
+		log.WarnContext(ctx, "webhook delivery lease lost; another worker owns it", "delivery_id", d.ID)
+	case err != nil:
+		log.ErrorContext(ctx, "record webhook attempt", "delivery_id", d.ID, "err", err)
+	default:
+		log.InfoContext(ctx, "webhook attempt", "delivery_id", d.ID, "event_id", job.Event.ID, "endpoint_id", job.Endpoint.ID,
+			"attempt", a.Attempt, "status_code", a.StatusCode, "latency_ms", a.Latency.Milliseconds(), "result", next.Status, "err", a.Error)
+	}
+}
+
+func (w *Worker) post(ctx context.Context, job gateway.DeliveryJob, at time.Time, timeout time.Duration) (gateway.AttemptOutcome, string) {
+	secrets, err := w.Service.EndpointSecrets(&job.Endpoint, at)
+	if err != nil {
+		return gateway.AttemptOutcome{Err: err}, ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.Endpoint.URL, bytes.NewReader(job.Event.Body))
+	if err != nil {
+		return gateway.AttemptOutcome{Err: err}, ""
+	}
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", webhook.UserAgent)
+	h.Set(webhook.HeaderEvent, string(job.Event.Type))
+	h.Set(webhook.HeaderEventID, job.Event.ID)
+	h.Set(webhook.HeaderDeliveryID, job.Delivery.ID)
+	h.Set(webhook.HeaderAttempt, strconv.Itoa(job.Delivery.Attempts+1))
+	webhook.SignHeaders(h, secrets, at, job.Event.Body)
+	client := w.Clients[job.Endpoint.Mode]
+	if client == nil {
+		return gateway.AttemptOutcome{Err: errors.New("no HTTP client for " + string(job.Endpoint.Mode) + " mode")}, ""
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return gateway.AttemptOutcome{Err: err}, ""
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, gateway.MaxLoggedResponse))
+	io.Copy(io.Discard, io.LimitReader(res.Body, 1<<20)) // let the connection be reused
+	return gateway.AttemptOutcome{StatusCode: res.StatusCode}, string(b)
+}
