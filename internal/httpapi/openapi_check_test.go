@@ -597,6 +597,12 @@ func TestOpenAPIDocument(t *testing.T) {
 					must = append(must, "403")
 				}
 			}
+			// Every POST reads its body (an Idempotency-Key makes the
+			// server read it even when the handler does not), and so does
+			// every operation that takes one: the 64 KiB limit applies.
+			if _, body := op["requestBody"]; body || m == "post" {
+				must = append(must, "413")
+			}
 			if m == "post" {
 				must = append(must, "409", "422")
 				hasKey := false
@@ -640,7 +646,9 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 	}
-	if ops < 27 {
+	// 24 routes under both base paths, simulate_payment, the document
+	// itself and the two CORS preflights.
+	if ops < 52 {
 		t.Errorf("only %d operations", ops)
 	}
 }
@@ -657,7 +665,8 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	for _, p := range srv.Patterns() {
 		served[p] = true
 	}
-	if len(served) < 27 {
+	// 24 routes under both base paths, simulate_payment and the document.
+	if len(served) < 50 {
 		t.Fatalf("only %d patterns: %v", len(served), srv.Patterns())
 	}
 	// The CORS preflight is served (routes.go) but not an API pattern.
@@ -772,26 +781,38 @@ func TestOpenAPIMatchesAPITypes(t *testing.T) {
 		// request marks a request body: what is required is what a client
 		// must send, and nothing is sent as null.
 		request bool
+		// raw gives the JSON type each json.RawMessage field holds.
+		raw map[string]string
 	}{
-		{"CheckoutSession", apitype.CheckoutSession{}, nil, false},
-		{"LineItem", apitype.LineItem{}, nil, false},
-		{"Product", apitype.Product{}, nil, false},
-		{"Transaction", apitype.Transaction{}, nil, false},
-		{"Rate", apitype.Rate{}, nil, false},
-		{"RateSource", apitype.RateSource{}, nil, false},
-		{"Merchant", apitype.Merchant{}, nil, false},
-		{"ListMeta", apitype.ListMeta{}, nil, false},
-		{"ErrorObject", apitype.Error{}, nil, false},
-		{"ErrorDetail", apitype.ErrorDetail{}, nil, false},
-		{"CheckoutExpiredError", apitype.ErrorBody{}, []string{"checkout_session"}, false},
-		{"CheckoutSessionList", apitype.List[apitype.CheckoutSession]{}, nil, false},
-		{"ProductList", apitype.List[apitype.Product]{}, nil, false},
-		{"TransactionList", apitype.List[apitype.Transaction]{}, nil, false},
-		{"CheckoutSessionParams", apitype.CheckoutSessionParams{}, nil, true},
-		{"LineItemParams", apitype.CheckoutLineItemParams{}, nil, true},
-		{"ProductParams", apitype.ProductParams{}, nil, true},
-		{"CheckoutSessionCreate", apitype.CheckoutSessionCreate{}, nil, true},
-		{"ProductUpdate", apitype.ProductWrite{}, nil, true},
+		{"CheckoutSession", apitype.CheckoutSession{}, nil, false, nil},
+		{"LineItem", apitype.LineItem{}, nil, false, nil},
+		{"Product", apitype.Product{}, nil, false, nil},
+		{"Transaction", apitype.Transaction{}, nil, false, nil},
+		{"Rate", apitype.Rate{}, nil, false, nil},
+		{"RateSource", apitype.RateSource{}, nil, false, nil},
+		{"Merchant", apitype.Merchant{}, nil, false, nil},
+		{"ListMeta", apitype.ListMeta{}, nil, false, nil},
+		{"ErrorObject", apitype.Error{}, nil, false, nil},
+		{"ErrorDetail", apitype.ErrorDetail{}, nil, false, nil},
+		{"CheckoutExpiredError", apitype.ErrorBody{}, []string{"checkout_session"}, false, nil},
+		{"CheckoutSessionList", apitype.List[apitype.CheckoutSession]{}, nil, false, nil},
+		{"ProductList", apitype.List[apitype.Product]{}, nil, false, nil},
+		{"TransactionList", apitype.List[apitype.Transaction]{}, nil, false, nil},
+		{"WebhookEndpoint", apitype.WebhookEndpoint{}, nil, false, nil},
+		{"Event", apitype.Event{}, nil, false, map[string]string{"data": "object"}},
+		{"WebhookDelivery", apitype.WebhookDelivery{}, nil, false, nil},
+		{"DeliveryAttempt", apitype.DeliveryAttempt{}, nil, false, nil},
+		{"WebhookEndpointList", apitype.List[apitype.WebhookEndpoint]{}, nil, false, nil},
+		{"EventList", apitype.List[apitype.Event]{}, nil, false, nil},
+		{"WebhookDeliveryList", apitype.List[apitype.WebhookDelivery]{}, nil, false, nil},
+		{"CheckoutSessionParams", apitype.CheckoutSessionParams{}, nil, true, nil},
+		{"LineItemParams", apitype.CheckoutLineItemParams{}, nil, true, nil},
+		{"ProductParams", apitype.ProductParams{}, nil, true, nil},
+		{"CheckoutSessionCreate", apitype.CheckoutSessionCreate{}, nil, true, nil},
+		{"ProductUpdate", apitype.ProductWrite{}, nil, true, nil},
+		{"WebhookParams", apitype.WebhookParams{}, nil, true, nil},
+		{"WebhookCreate", apitype.WebhookWrite{}, nil, true, nil},
+		{"WebhookUpdate", apitype.WebhookWrite{}, nil, true, nil},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			node, err := d.lookup([]string{"components", "schemas", tc.schema})
@@ -850,7 +871,15 @@ func TestOpenAPIMatchesAPITypes(t *testing.T) {
 				if slices.Contains(types, "null") != wantNull {
 					t.Errorf("%s: schema types %v, Go type %s (nullable on the wire: %v)", name, types, f.Type, wantNull)
 				}
-				if jt := jsonType(ft); !slices.Contains(types, jt) && !(jt == "number" && slices.Contains(types, "integer")) {
+				jt := jsonType(ft)
+				if ft == reflect.TypeOf(json.RawMessage(nil)) {
+					// Any JSON on the Go side: the test case says which.
+					if jt = tc.raw[name]; jt == "" {
+						t.Errorf("%s is a json.RawMessage: give its JSON type in raw", name)
+						continue
+					}
+				}
+				if !slices.Contains(types, jt) && !(jt == "number" && slices.Contains(types, "integer")) {
 					t.Errorf("%s: schema types %v do not include %q (Go type %s)", name, types, jt, f.Type)
 				}
 			}
@@ -1142,5 +1171,219 @@ func TestCheckOpenAPIRejectsDrift(t *testing.T) {
 	checkOpenAPI(rec, "POST", "/api/v1/checkout_sessions", 201, fail[0].body)
 	if len(rec.failures) != 1 || !strings.Contains(rec.failures[0], "token") {
 		t.Errorf("failure message does not name the missing property: %q", rec.failures)
+	}
+}
+
+// listOf wraps items as one page of a list.
+func listOf[T any](items ...T) apitype.List[T] {
+	return apitype.List[T]{Object: "list", Data: append([]T{}, items...),
+		Meta: apitype.ListMeta{CurrentPage: 1, PerPage: 25, TotalCount: len(items), TotalPages: 1}}
+}
+
+// TestCheckOpenAPIWebhookObjects holds webhook endpoints, events and
+// deliveries, built from the wire structs and (for event bodies) as
+// internal/gateway builds them, to the document, and shows that drift fails.
+func TestCheckOpenAPIWebhookObjects(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	later := now.Add(24 * time.Hour)
+	reqID := "req_0123456789abcdefghijKLMN"
+	errBody := func(code string, details ...apitype.ErrorDetail) apitype.ErrorBody {
+		return apitype.ErrorBody{Error: apitype.Error{Code: code, Message: "Something.", Details: details, RequestID: reqID}}
+	}
+	const (
+		weID  = "we_0123456789abcdefghijKLMN"
+		evtID = "evt_0123456789abcdefghijKLMN"
+		whdID = "whd_0123456789abcdefghijKLMN"
+		csID  = "cs_0123456789abcdefghijKLMN"
+	)
+	endpoint := apitype.WebhookEndpoint{ID: weID, Object: "webhook_endpoint", URL: "https://store.example.com/hooks",
+		Events: []string{"checkout.completed", "checkout.expired"}, Active: true, CreatedAt: now, UpdatedAt: now}
+	everything := endpoint
+	everything.Events = []string{}
+	created := endpoint
+	created.Secret = "whsec_0123456789abcdefghijKLMNopqrstuv"
+	rotated := created
+	rotated.PrevSecretExpiresAt = &later
+
+	// Event bodies as gateway.sessionEvent and SendTestEvent make them.
+	completedBody := map[string]any{
+		"id": evtID, "event": "checkout.completed", "livemode": false, "checkout_id": csID, "status": "completed",
+		"payment_hash": strings.Repeat("ab", 32), "preimage": strings.Repeat("cd", 32), "amount_sats": 7693,
+		"amount_msat": 7693000, "amount_usd": "50.00", "amount_cents": 5000, "currency": "usd",
+		"metadata": map[string]string{"order_id": "ORD-1234"}, "transaction_id": "txn_0123456789abcdefghijKLMN",
+		"timestamp": "2026-03-01T12:00:00Z",
+	}
+	expiredBody := map[string]any{
+		"id": evtID, "event": "checkout.expired", "livemode": false, "checkout_id": csID, "status": "expired",
+		"amount_usd": nil, "amount_cents": 4500, "currency": "eur", "metadata": map[string]string{},
+		"timestamp": "2026-03-01T12:15:00Z",
+	}
+	cancelledBody := map[string]any{
+		"id": evtID, "event": "checkout.cancelled", "livemode": true, "checkout_id": csID, "status": "cancelled",
+		"payment_hash": strings.Repeat("ab", 32), "amount_sats": 7693, "amount_usd": "50.00", "amount_cents": 5000,
+		"currency": "usd", "metadata": map[string]string{}, "timestamp": "2026-03-01T12:05:00Z",
+	}
+	testBody := map[string]any{"id": evtID, "event": "webhook.test", "livemode": false, "webhook_id": weID, "timestamp": "2026-03-01T12:00:00Z"}
+	event := func(typ string, body map[string]any, edit ...func(map[string]any)) apitype.Event {
+		b := map[string]any{}
+		for k, v := range body {
+			b[k] = v
+		}
+		for _, f := range edit {
+			f(b)
+		}
+		return apitype.Event{ID: evtID, Object: "event", Type: typ, CreatedAt: now, Data: mustJSON(t, b)}
+	}
+	completed := event("checkout.completed", completedBody)
+	expired := event("checkout.expired", expiredBody)
+	cancelled := event("checkout.cancelled", cancelledBody)
+	testEvent := event("webhook.test", testBody)
+
+	code500, code200 := 500, 200
+	boom := "dial tcp: connection refused"
+	failed := apitype.WebhookDelivery{ID: whdID, Object: "webhook_delivery", EventID: evtID, WebhookID: weID,
+		Status: "failed", Attempts: 2, LastAttemptAt: &now, LastError: &boom,
+		AttemptLog: []apitype.DeliveryAttempt{
+			{Attempt: 1, At: now.Add(-time.Minute), StatusCode: &code500, LatencyMS: 12, ResponseBody: "oops"},
+			{Attempt: 2, At: now, LatencyMS: 10000, Error: &boom},
+		}, CreatedAt: now.Add(-time.Minute)}
+	succeeded := apitype.WebhookDelivery{ID: whdID, Object: "webhook_delivery", EventID: evtID, WebhookID: weID,
+		Status: "succeeded", Attempts: 1, LastAttemptAt: &now, LastStatusCode: &code200,
+		AttemptLog: []apitype.DeliveryAttempt{{Attempt: 1, At: now, StatusCode: &code200, LatencyMS: 3}}, CreatedAt: now}
+	pending := failed
+	pending.Status, pending.NextAttemptAt = "pending", &now
+
+	type tc struct {
+		name         string
+		method, path string
+		status       int
+		body         []byte
+	}
+	pass := []tc{
+		{"endpoint created", "POST", "/api/v1/webhooks", 201, mustJSON(t, created)},
+		{"create replayed", "POST", "/api/v1/m/webhooks", 200, mustJSON(t, created)},
+		{"endpoint", "GET", "/api/v1/webhooks/" + weID, 200, mustJSON(t, endpoint)},
+		{"endpoint for every event, after a rotation", "GET", "/api/v1/m/webhooks/" + weID, 200, mustJSON(t, func() apitype.WebhookEndpoint {
+			e := everything
+			e.PrevSecretExpiresAt = &later
+			return e
+		}())},
+		{"endpoint updated", "PATCH", "/api/v1/webhooks/" + weID, 200, mustJSON(t, everything)},
+		{"endpoint deleted", "DELETE", "/api/v1/m/webhooks/" + weID, 204, nil},
+		{"endpoint list", "GET", "/api/v1/webhooks?per_page=2", 200, mustJSON(t, listOf(endpoint, everything))},
+		{"empty endpoint list", "GET", "/api/v1/m/webhooks", 200, mustJSON(t, listOf[apitype.WebhookEndpoint]())},
+		{"secret rotated", "POST", "/api/v1/webhooks/" + weID + "/rotate_secret", 200, mustJSON(t, rotated)},
+		{"test event sent", "POST", "/api/v1/m/webhooks/" + weID + "/test", 200, mustJSON(t, testEvent)},
+		{"deliveries", "GET", "/api/v1/webhooks/" + weID + "/deliveries", 200, mustJSON(t, listOf(pending, failed, succeeded))},
+		{"redelivered", "POST", "/api/v1/webhook_deliveries/" + whdID + "/redeliver", 200, mustJSON(t, pending)},
+		{"redeliver a pending delivery", "POST", "/api/v1/m/webhook_deliveries/" + whdID + "/redeliver", 422,
+			mustJSON(t, errBody("validation_error", apitype.ErrorDetail{Field: "status", Message: "is pending"}))},
+		{"completed event", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, completed)},
+		{"expired event in eur", "GET", "/api/v1/m/events/" + evtID, 200, mustJSON(t, expired)},
+		{"cancelled event", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, cancelled)},
+		{"event list", "GET", "/api/v1/events?delivery_success=false", 200, mustJSON(t, listOf(completed, expired, cancelled, testEvent))},
+		{"bad filter", "GET", "/api/v1/events?type=nope", 422, mustJSON(t, errBody("validation_error", apitype.ErrorDetail{Field: "type", Message: "must be one of ..."}))},
+		{"publishable key", "GET", "/api/v1/events", 403, mustJSON(t, errBody("permission_denied"))},
+	}
+	fail := []tc{
+		{"created without the secret", "POST", "/api/v1/webhooks", 201, mustJSON(t, endpoint)},
+		{"secret on a read", "GET", "/api/v1/webhooks/" + weID, 200, mustJSON(t, created)},
+		{"secret on an update", "PATCH", "/api/v1/webhooks/" + weID, 200, mustJSON(t, created)},
+		{"secret in a list", "GET", "/api/v1/webhooks", 200, mustJSON(t, listOf(created))},
+		{"secret without whsec_", "POST", "/api/v1/webhooks", 201, editJSON(t, created, func(m map[string]any) { m["secret"] = "sk_test_0123456789abcdefghijKLMN" })},
+		{"rotated without the previous secret's expiry", "POST", "/api/v1/webhooks/" + weID + "/rotate_secret", 200, mustJSON(t, created)},
+		{"endpoint id prefix", "GET", "/api/v1/webhooks/" + weID, 200, editJSON(t, endpoint, func(m map[string]any) { m["id"] = "wh_0123456789abcdefghijKLMN" })},
+		{"events with *", "GET", "/api/v1/webhooks/" + weID, 200, editJSON(t, endpoint, func(m map[string]any) { m["events"] = []string{"*"} })},
+		{"unknown event type", "GET", "/api/v1/webhooks/" + weID, 200, editJSON(t, endpoint, func(m map[string]any) { m["events"] = []string{"checkout.paid"} })},
+		{"null events", "GET", "/api/v1/webhooks/" + weID, 200, editJSON(t, endpoint, func(m map[string]any) { m["events"] = nil })},
+		{"endpoint without description", "GET", "/api/v1/webhooks/" + weID, 200, editJSON(t, endpoint, func(m map[string]any) { delete(m, "description") })},
+		{"409 on PATCH", "PATCH", "/api/v1/webhooks/" + weID, 409, mustJSON(t, errBody("idempotency_in_progress"))},
+		{"body on delete", "DELETE", "/api/v1/webhooks/" + weID, 204, mustJSON(t, endpoint)},
+		{"null data", "GET", "/api/v1/events/" + evtID, 200, editJSON(t, completed, func(m map[string]any) { m["data"] = nil })},
+		{"data not an object", "GET", "/api/v1/events/" + evtID, 200, editJSON(t, completed, func(m map[string]any) { m["data"] = "{}" })},
+		{"data of another type", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("checkout.completed", testBody))},
+		{"event of an unknown type", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("checkout.paid", completedBody, func(b map[string]any) { b["event"] = "checkout.paid" }))},
+		{"completed without preimage", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("checkout.completed", completedBody, func(b map[string]any) { delete(b, "preimage") }))},
+		{"completed with status pending", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("checkout.completed", completedBody, func(b map[string]any) { b["status"] = "pending" }))},
+		{"expired with a preimage", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("checkout.expired", expiredBody, func(b map[string]any) { b["preimage"] = strings.Repeat("cd", 32) }))},
+		{"body with an unknown field", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("checkout.completed", completedBody, func(b map[string]any) { b["amount"] = 1 }))},
+		{"amount_usd as a number", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("checkout.completed", completedBody, func(b map[string]any) { b["amount_usd"] = 50 }))},
+		{"body without its id", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("webhook.test", testBody, func(b map[string]any) { delete(b, "id") }))},
+		{"test event with checkout fields", "GET", "/api/v1/events/" + evtID, 200, mustJSON(t, event("webhook.test", testBody, func(b map[string]any) { b["checkout_id"] = csID }))},
+		{"a checkout event from /test", "POST", "/api/v1/webhooks/" + weID + "/test", 200, mustJSON(t, completed)},
+		{"event id prefix", "GET", "/api/v1/events/" + evtID, 200, editJSON(t, completed, func(m map[string]any) { m["id"] = "ev_0123456789abcdefghijKLMN" })},
+		{"delivery_success filter as a delivery list", "GET", "/api/v1/events", 200, mustJSON(t, listOf(failed))},
+		{"unknown delivery status", "GET", "/api/v1/webhooks/" + weID + "/deliveries", 200, mustJSON(t, listOf(func() apitype.WebhookDelivery { d := failed; d.Status = "retrying"; return d }()))},
+		{"succeeded with a 500", "GET", "/api/v1/webhooks/" + weID + "/deliveries", 200, mustJSON(t, listOf(func() apitype.WebhookDelivery { d := succeeded; d.LastStatusCode = &code500; return d }()))},
+		{"null attempts", "GET", "/api/v1/webhooks/" + weID + "/deliveries", 200, mustJSON(t, listOf(func() apitype.WebhookDelivery { d := failed; d.AttemptLog = nil; return d }()))},
+		{"attempt without latency", "POST", "/api/v1/webhook_deliveries/" + whdID + "/redeliver", 200, editJSON(t, pending, func(m map[string]any) {
+			delete(m["attempts"].([]any)[0].(map[string]any), "latency_ms")
+		})},
+		{"redelivered but not pending", "POST", "/api/v1/webhook_deliveries/" + whdID + "/redeliver", 200, mustJSON(t, failed)},
+		{"a path that is not served", "GET", "/api/v1/webhook_deliveries/" + whdID, 200, mustJSON(t, failed)},
+	}
+	for _, c := range pass {
+		rec := &recordingTB{TB: t}
+		checkOpenAPI(rec, c.method, c.path, c.status, c.body)
+		if len(rec.failures) > 0 {
+			t.Errorf("%s: the checker refused a good response:\n%s", c.name, strings.Join(rec.failures, "\n"))
+		}
+	}
+	for _, c := range fail {
+		rec := &recordingTB{TB: t}
+		checkOpenAPI(rec, c.method, c.path, c.status, c.body)
+		if len(rec.failures) == 0 {
+			t.Errorf("%s: the checker accepted %s %s → %d: %s", c.name, c.method, c.path, c.status, excerpt(c.body))
+			continue
+		}
+		reason, _, _ := strings.Cut(rec.failures[0], "\nbody:")
+		t.Logf("%s: rejected as it should be: %s", c.name, reason)
+	}
+}
+
+// TestOpenAPIEventTypes holds every list of event types in the document to
+// gateway.EventTypes: the EventType enum, what an endpoint may subscribe to
+// (the same and "*"), the delivered bodies, and the top-level webhooks.
+func TestOpenAPIEventTypes(t *testing.T) {
+	d, err := loadOpenAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, et := range gateway.EventTypes {
+		want = append(want, string(et))
+	}
+	sort.Strings(want)
+	strs := func(at ...string) []string {
+		node, err := d.lookup(at)
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		var out []string
+		switch n := node.(type) {
+		case []any:
+			for _, v := range n {
+				out = append(out, v.(string))
+			}
+		case map[string]any:
+			out = sortedKeys(n)
+		}
+		sort.Strings(out)
+		return out
+	}
+	for _, c := range []struct {
+		what string
+		got  []string
+		want []string
+	}{
+		{"EventType enum", strs("components", "schemas", "EventType", "enum"), want},
+		{"WebhookEventSubscription enum", strs("components", "schemas", "WebhookEventSubscription", "enum"), append([]string{"*"}, want...)},
+		{"EventBody discriminator", strs("components", "schemas", "EventBody", "discriminator", "mapping"), want},
+		{"webhooks", strs("webhooks"), want},
+	} {
+		if !slices.Equal(c.got, c.want) {
+			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
+		}
 	}
 }

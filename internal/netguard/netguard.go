@@ -66,9 +66,9 @@ func (e *BlockedError) Error() string {
 		addr = fmt.Sprintf("%s (carrying %s)", e.Addr, e.Embedded)
 	}
 	if e.Host != "" {
-		return fmt.Sprintf("netguard: %q resolves to %s, a %s address", e.Host, addr, e.Reason)
+		return fmt.Sprintf("netguard: %q resolves to %s, refused: %s address", e.Host, addr, e.Reason)
 	}
-	return fmt.Sprintf("netguard: %s is a %s address", addr, e.Reason)
+	return fmt.Sprintf("netguard: %s is refused: %s address", addr, e.Reason)
 }
 
 // Is makes errors.Is(err, ErrBlocked) true for any *BlockedError.

@@ -208,12 +208,12 @@ func TestBlockedErrorMessage(t *testing.T) {
 	}{
 		{
 			&BlockedError{Addr: netip.MustParseAddr("10.0.0.1"), Reason: ReasonPrivate},
-			"netguard: 10.0.0.1 is a private address",
+			"netguard: 10.0.0.1 is refused: private address",
 		},
 		{
 			&BlockedError{Host: "evil.example", Addr: netip.MustParseAddr("::ffff:127.0.0.1"),
 				Embedded: netip.MustParseAddr("127.0.0.1"), Reason: ReasonLoopback},
-			`netguard: "evil.example" resolves to ::ffff:127.0.0.1 (carrying 127.0.0.1), a loopback address`,
+			`netguard: "evil.example" resolves to ::ffff:127.0.0.1 (carrying 127.0.0.1), refused: loopback address`,
 		},
 	}
 	for _, tc := range tests {
