@@ -83,7 +83,7 @@ func TestBrowserCheckout(t *testing.T) {
 		// Headless Chromium has no WebLN provider. (window.webln can still be
 		// the #webln button itself: named access on the window object.)
 		w := browserRun(tab, "check WebLN", chromedp.Evaluate[weblnState](`(() => {
-			const b = document.getElementById("webln");
+			const b = document.getElementById("webln-pay");
 			return {hidden: b.hidden, rendered: b.getClientRects().length > 0, clobber: window.webln === b};
 		})()`))
 		if !w.Hidden || w.Rendered {

@@ -36,7 +36,7 @@ func TestPendingPage(t *testing.T) {
 		t.Fatalf("invoice %+v %v", d, err)
 	}
 	contains(t, r.body, "Alice&#39;s Coffee &amp; Co", "Flat white", "$9.00", "$50.00", "76,924 sats",
-		`href="lightning:`+got.PaymentRequest+`"`, "<svg", "Simulate payment", "Test mode", `id="webln" hidden`,
+		`href="lightning:`+got.PaymentRequest+`"`, "<svg", "Simulate payment", "Test mode", `id="webln-pay" hidden`,
 		`data-copy="`+got.PaymentRequest+`"`, `datetime="`+got.ExpiresAt.Format(time.RFC3339)+`"`, "Cancel and return")
 	csp := r.header.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self' https://store.com"} {

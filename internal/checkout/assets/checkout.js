@@ -50,8 +50,10 @@
   });
 
   // WebLN (e.g. Alby) when the browser has it.
-  var webln = document.getElementById("webln");
-  if (window.webln) {
+  // (The button's id must not be "webln": browsers expose ids as window
+  // properties, which would fake a WebLN provider.)
+  var webln = document.getElementById("webln-pay");
+  if (window.webln && typeof window.webln.enable === "function") {
     webln.hidden = false;
     webln.addEventListener("click", function () {
       window.webln.enable().then(function () { return window.webln.sendPayment(invoice); })
@@ -72,13 +74,23 @@
 
   // Live status: server-sent events, with polling of /status as fallback.
   var finished = false;
+  var es = null;
+  // Cancelling leaves for cancel_url: stop listening, or the "cancelled"
+  // status would reload this page over the redirect.
+  var cancelForm = document.querySelector("form.cancel");
+  if (cancelForm) {
+    cancelForm.addEventListener("submit", function () { finished = true; if (es) es.close(); });
+  }
   function show(st) {
     if (finished || !st || !st.status) return;
     if (st.status === "completed") {
       finished = true;
       clearInterval(timer);
+      root.classList.add("is-paid");
       statusEl.className = "paid";
       statusEl.textContent = "Paid ✓";
+      var note = document.getElementById("returning");
+      if (note) note.hidden = false;
       setTimeout(function () { go(st.redirect_url || root.dataset.success); }, 1500);
     } else if (st.status === "expired" || st.status === "cancelled") {
       finished = true;
@@ -93,7 +105,7 @@
       .then(function () { setTimeout(poll, 3000); });
   }
   if (window.EventSource) {
-    var es = new EventSource(base + "/events");
+    es = new EventSource(base + "/events");
     var failures = 0;
     es.addEventListener("status", function (e) { failures = 0; show(JSON.parse(e.data)); if (finished) es.close(); });
     es.onerror = function () {
