@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -172,5 +174,44 @@ func TestWebhookCrashSafety(t *testing.T) {
 	_, l := call(t, "GET", g.url+"/api/v1/events?delivery_success=false", sk, nil)
 	if n := len(l["data"].([]any)); n != 0 {
 		t.Fatalf("%d events still undelivered", n)
+	}
+}
+
+// TestWebhookSecretNeverStoredInClear: the whsec_ secret is returned on
+// create (and again on an idempotent replay), but no file of the data dir
+// holds it in clear.
+func TestWebhookSecretNeverStoredInClear(t *testing.T) {
+	dir := t.TempDir()
+	sk := newMerchant(t, dir)
+	g := start(t, "--data-dir", dir, "--fixed-rates", "usd=65000")
+	post := func() (int, string, string) {
+		req, _ := http.NewRequest("POST", g.url+"/api/v1/webhooks", strings.NewReader(`{"webhook": {"url": "http://127.0.0.1:9/hook"}}`))
+		req.Header.Set("Authorization", "Bearer "+sk)
+		req.Header.Set("Idempotency-Key", "wh-1")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		i := strings.Index(string(b), "whsec_")
+		if i < 0 {
+			t.Fatalf("no secret in %d %s", res.StatusCode, b)
+		}
+		return res.StatusCode, string(b[i : i+38]), res.Header.Get("Idempotent-Replayed")
+	}
+	st1, secret, _ := post()
+	st2, again, replayed := post()
+	if st1 != 201 || st2 != 200 || replayed != "true" || again != secret {
+		t.Fatalf("create %d, replay %d %q, same secret %v", st1, st2, replayed, again == secret)
+	}
+	g.cmd.Process.Kill()
+	g.cmd.Wait()
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if strings.Contains(string(b), secret) || strings.Contains(string(b), secret[6:]) {
+			t.Fatalf("%s holds the webhook secret in clear", e.Name())
+		}
 	}
 }

@@ -61,9 +61,12 @@ func TestParseEventTypes(t *testing.T) {
 	if got := parseEventTypes(&fe, []string{"*"}); got != nil {
 		t.Fatal("* means all")
 	}
-	parseEventTypes(&fe, []string{"checkout.paid"})
-	if len(fe) != 1 || fe[0].Field != "events" {
-		t.Fatal(fe)
+	for _, bad := range [][]string{{"checkout.paid"}, {"*", "checkout.paid"}, {"checkout.expired", "*"}, {"webhook.test", "webhook.test"}} {
+		fe = nil
+		parseEventTypes(&fe, bad)
+		if len(fe) != 1 || fe[0].Field != "events" {
+			t.Errorf("%v: %v", bad, fe)
+		}
 	}
 	e := WebhookEndpoint{}
 	if !e.Subscribes(EventCheckoutExpired) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sealer encrypts secrets at rest with the master key.
@@ -38,7 +39,7 @@ func (s *Service) applyWebhook(ctx context.Context, e *WebhookEndpoint, p Webhoo
 			fe.add("url", "is required")
 		case !validHTTPURL(*p.URL):
 			fe.add("url", "must be an absolute http or https URL")
-		case e.Mode.Live() && !strings.HasPrefix(*p.URL, "https://"):
+		case e.Mode.Live() && !strings.EqualFold(urlScheme(*p.URL), "https"):
 			fe.add("url", "must use https in live mode")
 		default:
 			if s.cfg.GuardURL != nil {
@@ -51,7 +52,7 @@ func (s *Service) applyWebhook(ctx context.Context, e *WebhookEndpoint, p Webhoo
 		}
 	}
 	if p.Description != nil {
-		if len(*p.Description) > 500 {
+		if utf8.RuneCountInString(*p.Description) > 500 {
 			fe.add("description", "must be at most 500 characters")
 		} else {
 			e.Description = *p.Description
@@ -64,6 +65,11 @@ func (s *Service) applyWebhook(ctx context.Context, e *WebhookEndpoint, p Webhoo
 		e.Active = *p.Active
 	}
 	return fe.err()
+}
+
+func urlScheme(raw string) string {
+	scheme, _, _ := strings.Cut(raw, ":")
+	return scheme
 }
 
 func (s *Service) newSecret() (string, []byte, error) {
@@ -231,3 +237,10 @@ func (s *Service) wakeDeliveries() {
 	default:
 	}
 }
+
+// SealStored seals data kept at rest that holds a secret (an idempotent
+// reply carrying a webhook secret).
+func (s *Service) SealStored(b []byte) ([]byte, error) { return s.cfg.Sealer.Seal(b) }
+
+// OpenStored opens what SealStored sealed.
+func (s *Service) OpenStored(b []byte) ([]byte, error) { return s.cfg.Sealer.Open(b) }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -187,28 +188,37 @@ type WebhookStore interface {
 	Redeliver(ctx context.Context, scope Scope, id string, now time.Time) (*Delivery, error)
 }
 
-// parseEventTypes validates an endpoint's event filter.
+// parseEventTypes validates an endpoint's event filter: known types, each
+// once, or "*" alone for every event (stored as no filter). The first
+// broken item is reported (one detail per field).
 func parseEventTypes(fe *fieldErrors, in []string) []EventType {
+	if len(in) == 1 && in[0] == "*" {
+		return nil
+	}
 	var out []EventType
 	for i, s := range in {
-		ok := false
+		known := false
 		for _, t := range EventTypes {
-			if string(t) == s {
-				ok = true
-			}
+			known = known || string(t) == s
 		}
-		if !ok && s != "*" {
+		before := len(*fe)
+		switch {
+		case s == "*":
+			fe.add("events", "item %d: \"*\" (every event) must be the only item", i)
+		case !known:
 			names := make([]string, len(EventTypes))
 			for j, t := range EventTypes {
 				names[j] = string(t)
 			}
 			fe.add("events", "item %d: %q is not one of %s", i, s, strings.Join(names, ", "))
-			continue
+		case slices.Contains(out, EventType(s)):
+			fe.add("events", "item %d: %q is listed twice", i, s)
+		default:
+			out = append(out, EventType(s))
 		}
-		if s == "*" {
+		if len(*fe) > before {
 			return nil
 		}
-		out = append(out, EventType(s))
 	}
 	return out
 }

@@ -63,10 +63,17 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 			"A request with this Idempotency-Key is still being processed; retry in a moment."))
 		return
 	default:
+		body := existing.Body
+		if c.route.returnsSecret() {
+			if body, err = s.svc.OpenStored(body); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		w.Header().Set("Idempotent-Replayed", "true")
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
-		w.Write(existing.Body)
+		w.Write(body)
 		return
 	}
 
@@ -82,7 +89,14 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 		s.respond(w, r, status, resp, herr)
 		return
 	}
-	if err := store.CompleteIdempotent(ctx, rec.APIKeyID, key, status, b); err != nil {
+	stored := b
+	if c.route.returnsSecret() {
+		if stored, err = s.svc.SealStored(b); err != nil {
+			stored = nil
+			s.log.ErrorContext(ctx, "seal idempotent response", "request_id", requestID(ctx), "err", err)
+		}
+	}
+	if err := store.CompleteIdempotent(ctx, rec.APIKeyID, key, status, stored); err != nil {
 		// The object exists; answer with it. A retry will see 409 until the
 		// record goes stale.
 		s.log.ErrorContext(ctx, "store idempotent response", "request_id", requestID(ctx), "err", err)

@@ -76,3 +76,9 @@ func (s *Server) routes() {
 
 // Patterns lists every "METHOD /path" the API serves, for the OpenAPI check.
 func (s *Server) Patterns() []string { return slices.Clone(s.patterns) }
+
+// returnsSecret marks the routes whose answer carries a webhook signing
+// secret: their idempotent replies are stored sealed.
+func (rt route) returnsSecret() bool {
+	return rt.method == "POST" && (rt.path == "/webhooks" || rt.path == "/webhooks/{id}/rotate_secret")
+}

@@ -25,9 +25,12 @@ var (
 
 // deliveryFailed is the condition, on an events row, that one of its
 // deliveries has failed at least once and not succeeded since: it failed for
-// good, or it is pending a retry.
+// good, or it is pending again after an attempt that failed (a retry, or a
+// redelivery of a failure). A success redelivered by hand is pending after
+// an attempt that succeeded, and does not count.
 const deliveryFailed = `EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id
-	AND (d.status = 'failed' OR (d.status = 'pending' AND d.attempts > 0)))`
+	AND (d.status = 'failed' OR (d.status = 'pending' AND d.attempts > 0
+		AND NOT (d.last_status_code BETWEEN 200 AND 299 AND d.last_error = ''))))`
 
 // ListEventsForObject returns the events about objectID in scope, oldest
 // first; events written together keep the order they were written in.

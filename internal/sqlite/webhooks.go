@@ -66,7 +66,7 @@ var (
 	// index webhook_deliveries_due.
 	dueDeliveries = "SELECT " + qualify("d", deliveryColumns) + ", " + qualify("e", eventColumns) + `
 		FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (? IS NOT NULL)
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`
 )
 

@@ -49,6 +49,19 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"TestWalletKeys", testTestWalletKeys},
 		{"TestInvoices", testTestInvoices},
 		{"DueTestInvoices", testDueTestInvoices},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"ListWebhookEndpoints", testListWebhookEndpoints},
+		{"WebhookFanOut", testWebhookFanOut},
+		{"InsertEvent", testInsertEvent},
+		{"ListEvents", testListEvents},
+		{"WebhookScopeIsolation", testWebhookScopeIsolation},
+		{"ClaimDueDeliveries", testClaimDueDeliveries},
+		{"ClaimSkipsGoneEndpoints", testClaimSkipsGoneEndpoints},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"RecordDeliveryAttempt", testRecordDeliveryAttempt},
+		{"Redeliver", testRedeliver},
+		{"DeleteWebhookEndpointDeliveries", testDeleteWebhookEndpointDeliveries},
+		{"ListDeliveries", testListDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
