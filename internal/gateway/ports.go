@@ -182,6 +182,8 @@ type Store interface {
 	TestWalletStore
 	// Webhook endpoints, events and deliveries.
 	WebhookStore
+	// Connected wallets.
+	WalletStore
 
 	Close() error
 }

@@ -31,6 +31,8 @@ type Config struct {
 	// Sealer seals webhook secrets; GuardURL refuses webhook URLs (SSRF).
 	Sealer   Sealer
 	GuardURL URLGuard
+	// Backends build connected wallets (lnd, ...).
+	Backends WalletBackends
 }
 
 // Defaults.
@@ -53,6 +55,8 @@ type Service struct {
 	flight  flight
 	// deliveries wakes the delivery worker when new deliveries exist.
 	deliveries chan struct{}
+	// walletsChanged wakes the settlement stream watchers.
+	walletsChanged chan struct{}
 }
 
 // NewService returns a Service for cfg.
@@ -62,7 +66,7 @@ func NewService(cfg Config) *Service {
 	cfg.MaxAmountCents = cmp.Or(cfg.MaxAmountCents, DefaultMaxAmountCents)
 	cfg.IdempotencyTTL = cmp.Or(cfg.IdempotencyTTL, DefaultIdempotencyTTL)
 	return &Service{store: cfg.Store, rates: cfg.Rates, clock: cfg.Clock, wallets: cfg.Wallets, decode: cfg.Decode, cfg: cfg,
-		deliveries: make(chan struct{}, 1)}
+		deliveries: make(chan struct{}, 1), walletsChanged: make(chan struct{}, 1)}
 }
 
 // Now is the service's clock reading (UTC, microseconds).

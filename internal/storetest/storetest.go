@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"Redeliver", testRedeliver},
 		{"DeleteWebhookEndpointDeliveries", testDeleteWebhookEndpointDeliveries},
 		{"ListDeliveries", testListDeliveries},
+		{"WalletConnections", testWalletConnections},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
