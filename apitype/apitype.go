@@ -269,3 +269,46 @@ type DeliveryAttempt struct {
 	Error        *string   `json:"error"`
 	ResponseBody string    `json:"response_body"`
 }
+
+// WalletWrite is the body of PUT /wallet.
+type WalletWrite struct {
+	Wallet *WalletParams `json:"wallet"`
+}
+
+// WalletParams connects a wallet: a connection string, or its parts.
+type WalletParams struct {
+	Type             string  `json:"type"`
+	ConnectionString *string `json:"connection_string,omitempty"`
+	RESTURL          *string `json:"rest_url,omitempty"`
+	Macaroon         *string `json:"macaroon,omitempty"`
+	TLSCert          *string `json:"tls_cert,omitempty"`
+}
+
+// Wallet is a mode's wallet as the API shows it: never a credential.
+type Wallet struct {
+	ID        *string      `json:"id"` // null for the built-in test wallet
+	Object    string       `json:"object"`
+	Livemode  bool         `json:"livemode"`
+	Type      string       `json:"type"`
+	Network   string       `json:"network"`
+	Status    string       `json:"status"` // "active" or "error"
+	Health    WalletHealth `json:"health"`
+	CreatedAt *time.Time   `json:"created_at"`
+	UpdatedAt *time.Time   `json:"updated_at"`
+}
+
+// WalletHealth is what the gateway last saw of a wallet.
+type WalletHealth struct {
+	LastInvoiceAt *time.Time `json:"last_invoice_at"`
+	StreamAlive   bool       `json:"stream_alive"`
+	LastError     *string    `json:"last_error"`
+	LastErrorAt   *time.Time `json:"last_error_at"`
+}
+
+// WalletTest is the answer of POST /wallet/test.
+type WalletTest struct {
+	Object    string `json:"object"` // "wallet_test"
+	OK        bool   `json:"ok"`
+	Network   string `json:"network"`
+	LatencyMS int64  `json:"latency_ms"`
+}

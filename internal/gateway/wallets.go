@@ -246,6 +246,9 @@ func (s *Service) DisconnectWallet(ctx context.Context, scope Scope) error {
 
 // TestWalletConnection re-runs the connection test of the scope's wallet.
 func (s *Service) TestWalletConnection(ctx context.Context, scope Scope) (network string, latency time.Duration, err error) {
+	if s.wallets == nil {
+		return "", 0, Errorf(CodeWalletUnavailable, "No Lightning wallet is configured.")
+	}
 	w, err := s.wallets.Wallet(ctx, scope)
 	if err != nil {
 		return "", 0, err

@@ -557,7 +557,19 @@ func TestOpenAPIDocument(t *testing.T) {
 	codeOf := map[int]string{
 		401: "unauthorized", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed",
 		409: "idempotency_in_progress", 413: "request_too_large", 422: "validation_error",
-		429: "rate_limited", 500: "internal_error", 503: "rate_unavailable",
+		429: "rate_limited", 500: "internal_error",
+	}
+	// 503 has two codes; each operation's 503 accepts exactly those it can
+	// answer, and no other status accepts either.
+	unavailable := []string{"rate_unavailable", "wallet_unavailable"}
+	codes503 := func(template string) []string {
+		switch {
+		case strings.HasSuffix(template, "/simulate_payment"):
+			return unavailable // paying needs a price and the wallet
+		case strings.HasSuffix(template, "/wallet"), strings.HasSuffix(template, "/wallet/test"):
+			return []string{"wallet_unavailable"}
+		}
+		return []string{"rate_unavailable"}
 	}
 	envelope := func(code string) []byte {
 		return fmt.Appendf(nil, `{"error":{"code":%q,"message":"m","details":[{"field":"f","message":"m"}],"request_id":"req_0123456789abcdefghijKLMN"}}`, code)
@@ -631,24 +643,34 @@ func TestOpenAPIDocument(t *testing.T) {
 					t.Errorf("%s: response key %q is not a status code", name, code)
 					continue
 				}
-				want, ok := codeOf[st]
-				if !ok {
+				var want []string
+				if c, ok := codeOf[st]; ok {
+					want = []string{c}
+				} else if st == 503 {
+					want = codes503(p.template)
+				} else {
 					continue // 2xx, and 410 (tested with a session)
 				}
 				path := strings.ReplaceAll(p.template, "{id}", "x")
-				if err := d.check(strings.ToUpper(m), path, st, envelope(want)); err != nil {
-					t.Errorf("%s → %d: the %s envelope is refused: %v", name, st, want, err)
+				for _, code := range want {
+					if err := d.check(strings.ToUpper(m), path, st, envelope(code)); err != nil {
+						t.Errorf("%s → %d: the %s envelope is refused: %v", name, st, code, err)
+					}
 				}
-				walletOK := st == 503 && strings.HasSuffix(p.template, "/simulate_payment")
-				if err := d.check(strings.ToUpper(m), path, st, envelope("wallet_unavailable")); err == nil && !walletOK {
-					t.Errorf("%s → %d: accepts a wallet_unavailable envelope", name, st)
+				for _, code := range unavailable {
+					if slices.Contains(want, code) {
+						continue
+					}
+					if err := d.check(strings.ToUpper(m), path, st, envelope(code)); err == nil {
+						t.Errorf("%s → %d: accepts a %s envelope", name, st, code)
+					}
 				}
 			}
 		}
 	}
-	// 24 routes under both base paths, simulate_payment, the document
+	// 29 routes under both base paths, simulate_payment, the document
 	// itself and the two CORS preflights.
-	if ops < 52 {
+	if ops < 62 {
 		t.Errorf("only %d operations", ops)
 	}
 }
@@ -665,8 +687,8 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	for _, p := range srv.Patterns() {
 		served[p] = true
 	}
-	// 24 routes under both base paths, simulate_payment and the document.
-	if len(served) < 50 {
+	// 29 routes under both base paths, simulate_payment and the document.
+	if len(served) < 60 {
 		t.Fatalf("only %d patterns: %v", len(served), srv.Patterns())
 	}
 	// The CORS preflight is served (routes.go) but not an API pattern.
@@ -805,6 +827,10 @@ func TestOpenAPIMatchesAPITypes(t *testing.T) {
 		{"WebhookEndpointList", apitype.List[apitype.WebhookEndpoint]{}, nil, false, nil},
 		{"EventList", apitype.List[apitype.Event]{}, nil, false, nil},
 		{"WebhookDeliveryList", apitype.List[apitype.WebhookDelivery]{}, nil, false, nil},
+		{"Wallet", apitype.Wallet{}, nil, false, nil},
+		{"WalletHealth", apitype.WalletHealth{}, nil, false, nil},
+		{"WalletList", apitype.List[apitype.Wallet]{}, nil, false, nil},
+		{"WalletTest", apitype.WalletTest{}, nil, false, nil},
 		{"CheckoutSessionParams", apitype.CheckoutSessionParams{}, nil, true, nil},
 		{"LineItemParams", apitype.CheckoutLineItemParams{}, nil, true, nil},
 		{"ProductParams", apitype.ProductParams{}, nil, true, nil},
@@ -813,6 +839,8 @@ func TestOpenAPIMatchesAPITypes(t *testing.T) {
 		{"WebhookParams", apitype.WebhookParams{}, nil, true, nil},
 		{"WebhookCreate", apitype.WebhookWrite{}, nil, true, nil},
 		{"WebhookUpdate", apitype.WebhookWrite{}, nil, true, nil},
+		{"WalletParams", apitype.WalletParams{}, nil, true, nil},
+		{"WalletConnect", apitype.WalletWrite{}, nil, true, nil},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			node, err := d.lookup([]string{"components", "schemas", tc.schema})
@@ -1384,6 +1412,156 @@ func TestOpenAPIEventTypes(t *testing.T) {
 	} {
 		if !slices.Equal(c.got, c.want) {
 			t.Errorf("%s: %v, want %v", c.what, c.got, c.want)
+		}
+	}
+}
+
+// TestCheckOpenAPIWalletObjects holds wallets, their list and connection
+// tests, built from the wire structs, to the document, and shows that drift
+// (above all a credential in an answer) fails.
+func TestCheckOpenAPIWalletObjects(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	later := now.Add(time.Hour)
+	reqID := "req_0123456789abcdefghijKLMN"
+	errBody := func(code string, details ...apitype.ErrorDetail) apitype.ErrorBody {
+		return apitype.ErrorBody{Error: apitype.Error{Code: code, Message: "Something.", Details: details, RequestID: reqID}}
+	}
+	walID := "wal_0123456789abcdefghijKLMN"
+	// The built-in test wallet, as builtinTestWallet makes it.
+	builtin := apitype.Wallet{Object: "wallet", Type: "test", Network: "regtest", Status: "active"}
+	connected := apitype.Wallet{ID: &walID, Object: "wallet", Livemode: true, Type: "lnd", Network: "mainnet", Status: "active",
+		Health:    apitype.WalletHealth{LastInvoiceAt: &now, StreamAlive: true},
+		CreatedAt: &now, UpdatedAt: &now}
+	boom := "dial tcp 203.0.113.5:8080: connection refused"
+	failing := connected
+	failing.Status, failing.Health = "error", apitype.WalletHealth{LastInvoiceAt: &now, LastError: &boom, LastErrorAt: &later}
+	recovered := connected // a later test passed: the error is cleared, its time kept
+	recovered.Health = apitype.WalletHealth{LastInvoiceAt: &now, LastErrorAt: &later}
+	testConnected := connected
+	testConnected.Livemode, testConnected.Network = false, "regtest"
+	wallets := func(ws ...apitype.Wallet) apitype.List[apitype.Wallet] {
+		out := listOf(ws...)
+		out.Meta.TotalPages = len(ws) // as listWallets makes it
+		return out
+	}
+	tested := apitype.WalletTest{Object: "wallet_test", OK: true, Network: "signet", LatencyMS: 212}
+
+	type tc struct {
+		name         string
+		method, path string
+		status       int
+		body         []byte
+	}
+	pass := []tc{
+		{"built-in test wallet", "GET", "/api/v1/wallet", 200, mustJSON(t, builtin)},
+		{"connected live wallet", "GET", "/api/v1/m/wallet", 200, mustJSON(t, connected)},
+		{"wallet in error", "GET", "/api/v1/wallet", 200, mustJSON(t, failing)},
+		{"wallet recovered", "GET", "/api/v1/wallet", 200, mustJSON(t, recovered)},
+		{"connected test-mode wallet", "GET", "/api/v1/wallet", 200, mustJSON(t, testConnected)},
+		{"live mode without a wallet", "GET", "/api/v1/wallet", 404, mustJSON(t, errBody("not_found"))},
+		{"connected", "PUT", "/api/v1/wallet", 200, mustJSON(t, connected)},
+		{"admin macaroon refused", "PUT", "/api/v1/m/wallet", 422, mustJSON(t, errBody("validation_error",
+			apitype.ErrorDetail{Field: "wallet", Message: "the macaroon can spend; bake one with lncli bakemacaroon invoices:read invoices:write"}))},
+		{"no backends", "PUT", "/api/v1/wallet", 503, mustJSON(t, errBody("wallet_unavailable"))},
+		{"disconnected", "DELETE", "/api/v1/wallet", 204, nil},
+		{"nothing to disconnect", "DELETE", "/api/v1/m/wallet", 404, mustJSON(t, errBody("not_found"))},
+		{"test passed", "POST", "/api/v1/wallet/test", 200, mustJSON(t, tested)},
+		{"test failed", "POST", "/api/v1/m/wallet/test", 503, mustJSON(t, errBody("wallet_unavailable"))},
+		{"test under a reused key", "POST", "/api/v1/wallet/test", 422, mustJSON(t, errBody("idempotency_error"))},
+		{"test in progress", "POST", "/api/v1/wallet/test", 409, mustJSON(t, errBody("idempotency_in_progress"))},
+		{"list of the built-in wallet", "GET", "/api/v1/wallets", 200, mustJSON(t, wallets(builtin))},
+		{"list of a connected wallet", "GET", "/api/v1/m/wallets?q[status_eq]=active", 200, mustJSON(t, wallets(connected))},
+		{"empty live list", "GET", "/api/v1/wallets", 200, mustJSON(t, wallets())},
+	}
+	fail := []tc{
+		{"macaroon in the answer", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["macaroon"] = "0201036c6e64" })},
+		{"connection string in the answer", "PUT", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["connection_string"] = "lndconnect://x" })},
+		{"credentials in health", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["health"].(map[string]any)["tls_cert"] = "MIIC" })},
+		{"wallet id prefix", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["id"] = "wa_0123456789abcdefghijKLMN" })},
+		{"wrong object", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["object"] = "wallet_connection" })},
+		{"unknown type", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["type"] = "nwc" })},
+		{"unknown network", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["network"] = "bitcoin" })},
+		{"unknown status", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["status"] = "inactive" })},
+		{"without health", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { delete(m, "health") })},
+		{"error without its error", "GET", "/api/v1/wallet", 200, editJSON(t, failing, func(m map[string]any) { m["health"].(map[string]any)["last_error"] = nil })},
+		{"connected without times", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["created_at"] = nil })},
+		{"built-in wallet in live mode", "GET", "/api/v1/wallet", 200, editJSON(t, builtin, func(m map[string]any) { m["livemode"] = true })},
+		{"built-in wallet of type lnd", "GET", "/api/v1/wallet", 200, editJSON(t, builtin, func(m map[string]any) { m["type"] = "lnd" })},
+		{"built-in wallet on mainnet", "GET", "/api/v1/wallet", 200, editJSON(t, builtin, func(m map[string]any) { m["network"] = "mainnet" })},
+		{"built-in wallet with a stream", "GET", "/api/v1/wallet", 200, editJSON(t, builtin, func(m map[string]any) { m["health"].(map[string]any)["stream_alive"] = true })},
+		{"built-in wallet answered by PUT", "PUT", "/api/v1/wallet", 200, mustJSON(t, builtin)},
+		{"201 on PUT", "PUT", "/api/v1/wallet", 201, mustJSON(t, connected)},
+		{"409 on PUT", "PUT", "/api/v1/wallet", 409, mustJSON(t, errBody("idempotency_in_progress"))},
+		{"idempotency_error on PUT", "PUT", "/api/v1/wallet", 422, mustJSON(t, errBody("idempotency_error"))},
+		{"rate_unavailable on PUT", "PUT", "/api/v1/wallet", 503, mustJSON(t, errBody("rate_unavailable"))},
+		{"rate_unavailable on a test", "POST", "/api/v1/wallet/test", 503, mustJSON(t, errBody("rate_unavailable"))},
+		{"503 on GET", "GET", "/api/v1/wallet", 503, mustJSON(t, errBody("wallet_unavailable"))},
+		{"body on delete", "DELETE", "/api/v1/wallet", 204, mustJSON(t, connected)},
+		{"failed test answered 200", "POST", "/api/v1/wallet/test", 200, editJSON(t, tested, func(m map[string]any) { m["ok"] = false })},
+		{"test object", "POST", "/api/v1/wallet/test", 200, editJSON(t, tested, func(m map[string]any) { m["object"] = "wallet" })},
+		{"test without latency", "POST", "/api/v1/wallet/test", 200, editJSON(t, tested, func(m map[string]any) { delete(m, "latency_ms") })},
+		{"test answered with the wallet", "POST", "/api/v1/wallet/test", 200, mustJSON(t, connected)},
+		{"wallet as a list", "GET", "/api/v1/wallet", 200, mustJSON(t, wallets(connected))},
+		{"two wallets", "GET", "/api/v1/wallets", 200, mustJSON(t, wallets(connected, builtin))},
+		{"list with more", "GET", "/api/v1/wallets", 200, editJSON(t, wallets(connected), func(m map[string]any) { m["has_more"] = true })},
+		{"422 on the list", "GET", "/api/v1/wallets", 422, mustJSON(t, errBody("validation_error", apitype.ErrorDetail{Field: "page", Message: "x"}))},
+		{"404 on the list", "GET", "/api/v1/wallets", 404, mustJSON(t, errBody("not_found"))},
+	}
+	for _, c := range pass {
+		rec := &recordingTB{TB: t}
+		checkOpenAPI(rec, c.method, c.path, c.status, c.body)
+		if len(rec.failures) > 0 {
+			t.Errorf("%s: the checker refused a good response:\n%s", c.name, strings.Join(rec.failures, "\n"))
+		}
+	}
+	for _, c := range fail {
+		rec := &recordingTB{TB: t}
+		checkOpenAPI(rec, c.method, c.path, c.status, c.body)
+		if len(rec.failures) == 0 {
+			t.Errorf("%s: the checker accepted %s %s → %d: %s", c.name, c.method, c.path, c.status, excerpt(c.body))
+			continue
+		}
+		reason, _, _ := strings.Cut(rec.failures[0], "\nbody:")
+		t.Logf("%s: rejected as it should be: %s", c.name, reason)
+	}
+}
+
+// TestOpenAPIWalletRealResponses holds the wallet answers of a real server
+// (SQLite store, no wallet backends) to the document: e.do checks each.
+func TestOpenAPIWalletRealResponses(t *testing.T) {
+	e := setup(t)
+	live := e.a.keys["sk_live"]
+	for _, base := range []string{"/api/v1", "/api/v1/m"} {
+		if r := e.do("GET", base+"/wallet", e.a.sk(), nil); r.status != http.StatusOK || r.obj(t)["id"] != nil {
+			t.Errorf("GET %s/wallet in test mode: %d %s", base, r.status, r.body)
+		}
+		if r := e.do("GET", base+"/wallet", live, nil); r.status != http.StatusNotFound {
+			t.Errorf("GET %s/wallet in live mode: %d %s", base, r.status, r.body)
+		}
+		for key, n := range map[string]int{e.a.sk(): 1, live: 0} {
+			r := e.do("GET", base+"/wallets?page=2", key, nil)
+			if data, _ := r.obj(t)["data"].([]any); r.status != http.StatusOK || len(data) != n {
+				t.Errorf("GET %s/wallets: %d %s, want %d wallets", base, r.status, r.body, n)
+			}
+		}
+		for _, key := range []string{e.a.sk(), live} {
+			if r := e.do("DELETE", base+"/wallet", key, nil); r.status != http.StatusNotFound {
+				t.Errorf("DELETE %s/wallet without a wallet: %d %s", base, r.status, r.body)
+			}
+		}
+		for _, body := range []any{nil, `{}`, `{"wallet": {"type": "lnd", "password": "x"}}`, `{"wallet": "lnd"}`} {
+			if r := e.do("PUT", base+"/wallet", e.a.sk(), body); r.status != http.StatusUnprocessableEntity {
+				t.Errorf("PUT %s/wallet %v: %d %s", base, body, r.status, r.body)
+			}
+		}
+		// Whatever this server says to a well-formed connect (it has no
+		// backends), the document must describe it.
+		e.do("PUT", base+"/wallet", live, map[string]any{"wallet": map[string]any{"type": "lnd", "connection_string": "lndconnect://127.0.0.1:9?macaroon=AgE"}})
+		if r := e.do("PUT", base+"/wallet", e.a.sk(), strings.Repeat(" ", 70<<10)); r.status != http.StatusRequestEntityTooLarge {
+			t.Errorf("PUT %s/wallet with a large body: %d", base, r.status)
+		}
+		if r := e.do("GET", base+"/wallet", e.a.pk(), nil); r.status != http.StatusForbidden {
+			t.Errorf("GET %s/wallet with a publishable key: %d", base, r.status)
 		}
 	}
 }

@@ -52,6 +52,12 @@ func (s *Server) routes() {
 		{"POST", "/webhook_deliveries/{id}/redeliver", secretKey, s.redeliver},
 		{"GET", "/events", secretKey, s.listEvents},
 		{"GET", "/events/{id}", secretKey, s.getEvent},
+
+		{"GET", "/wallet", secretKey, s.getWallet},
+		{"PUT", "/wallet", secretKey, s.putWallet},
+		{"DELETE", "/wallet", secretKey, s.deleteWallet},
+		{"POST", "/wallet/test", secretKey, s.testWallet},
+		{"GET", "/wallets", secretKey, s.listWallets},
 	}
 	// Outside /api/v1: the hosted page's test-mode payment, by API key (SPEC §9).
 	simulate := route{"POST", "/checkout/{id}/simulate_payment", secretKey, s.simulatePayment}

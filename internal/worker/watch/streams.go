@@ -1,0 +1,146 @@
+package watch
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+// Streams holds one settlement stream per connected wallet whose backend
+// can stream (LND's invoice subscription). Each stream resumes from the
+// wallet's persisted settlement cursor, so after any reconnect or restart
+// nothing settled in between is skipped; every hint is settled by lookup,
+// and the cursor only moves once the settlement is committed.
+type Streams struct {
+	Service *gateway.Service
+	Store   gateway.WalletStore
+	Wallets *gateway.Wallets
+	// Rescan is how often the connections are re-listed (default 10s).
+	Rescan time.Duration
+	// MaxBackoff caps the reconnect wait (default 30s).
+	MaxBackoff time.Duration
+	Logger     *slog.Logger
+}
+
+// Run keeps the streams until ctx is done.
+func (s *Streams) Run(ctx context.Context) error {
+	log := cmp.Or(s.Logger, slog.New(slog.DiscardHandler))
+	running := map[string]context.CancelFunc{} // by connection id + update time
+	defer func() {
+		for _, stop := range running {
+			stop()
+		}
+	}()
+	tick := time.NewTicker(cmp.Or(s.Rescan, 10*time.Second))
+	defer tick.Stop()
+	for {
+		conns, err := s.Store.ListWalletConnections(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "list wallet connections", "err", err)
+		}
+		seen := map[string]bool{}
+		for _, c := range conns {
+			key := c.ID + "@" + c.UpdatedAt.String()
+			seen[key] = true
+			if _, ok := running[key]; ok {
+				continue
+			}
+			sctx, stop := context.WithCancel(ctx)
+			running[key] = stop
+			go s.stream(sctx, c, log)
+		}
+		for key, stop := range running {
+			if !seen[key] {
+				stop()
+				delete(running, key)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-s.Service.WalletsChanged():
+		}
+	}
+}
+
+// stream subscribes, settles and reconnects with backoff until ctx is done.
+func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log *slog.Logger) {
+	w, err := s.Wallets.Open(&conn)
+	if err != nil {
+		log.ErrorContext(ctx, "open wallet for streaming", "wallet_id", conn.ID, "err", err)
+		return
+	}
+	sub, ok := unwrap(w).(gateway.SettlementSubscriber)
+	if !ok {
+		return // this backend has no stream; reconciliation polls it
+	}
+	backoff := time.Second
+	for ctx.Err() == nil {
+		cur, err := s.Store.GetWalletConnection(ctx, conn.Scope())
+		if err != nil || cur.ID != conn.ID {
+			return // disconnected or replaced
+		}
+		s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = true })
+		start := time.Now()
+		err = sub.SubscribeSettled(ctx, cur.SettleIndex, func(hash string, idx uint64) error {
+			sess, err := s.Service.SettleByHash(ctx, hash)
+			switch {
+			case errors.Is(err, gateway.ErrNotFound):
+				// An invoice the merchant made elsewhere: not ours.
+			case err != nil:
+				return err // the cursor stays; the stream restarts before it
+			case sess.Status == gateway.StatusCompleted:
+				log.InfoContext(ctx, "checkout completed", "checkout_id", sess.ID, "payment_hash", hash, "wallet_id", conn.ID)
+			}
+			s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.SettleIndex = max(c.SettleIndex, idx) })
+			return nil
+		})
+		if ctx.Err() != nil {
+			break
+		}
+		msg := "stream ended"
+		if err != nil {
+			msg = err.Error()
+		}
+		log.WarnContext(ctx, "wallet settlement stream lost; reconnecting", "wallet_id", conn.ID, "err", msg, "retry_in", backoff.String())
+		s.health(ctx, conn.ID, func(c *gateway.WalletConnection) {
+			c.StreamAlive, c.LastError, c.LastErrorAt = false, "settlement stream: "+msg, time.Now().UTC()
+		})
+		if time.Since(start) > time.Minute {
+			backoff = time.Second // it was healthy for a while
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, cmp.Or(s.MaxBackoff, 30*time.Second))
+		// Whatever settled while the stream was down is replayed from the
+		// cursor; the sweep also catches invoices the cursor can't (a
+		// replaced node).
+		if _, err := s.Service.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			log.WarnContext(ctx, "reconcile after stream loss", "err", err)
+		}
+	}
+	s.health(context.WithoutCancel(ctx), conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = false })
+}
+
+func (s *Streams) health(ctx context.Context, id string, fn func(*gateway.WalletConnection)) {
+	if err := s.Store.UpdateWalletHealth(ctx, id, fn); err != nil && !errors.Is(err, gateway.ErrNotFound) && ctx.Err() == nil && s.Logger != nil {
+		s.Logger.WarnContext(ctx, "update wallet health", "wallet_id", id, "err", err)
+	}
+}
+
+func unwrap(w gateway.Wallet) gateway.Wallet {
+	for {
+		u, ok := w.(interface{ Unwrap() gateway.Wallet })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
+}
