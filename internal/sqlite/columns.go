@@ -179,7 +179,7 @@ func qualify(alias, columns string) string {
 }
 
 // eventTypesCol stores an endpoint's event filter comma-wrapped,
-// ",checkout.completed,checkout.expired,", so a plain LIKE finds the
+// ",checkout.completed,checkout.expired,", so a substring search finds the
 // endpoints that want a type (subscribedTo); none is "" and reads back as nil.
 type eventTypesCol []gateway.EventType
 
@@ -214,7 +214,9 @@ func (c *eventTypesCol) Scan(src any) error {
 }
 
 // subscribedTo returns the condition, on a webhook_endpoints row, that it
-// wants events of type t, and its argument.
+// wants events of type t, and its argument: the filter is empty or holds
+// ",t,". instr matches exactly, where LIKE would ignore ASCII case and need
+// _ and % escaped (PostgreSQL's strpos is the same test).
 func subscribedTo(t gateway.EventType) (string, any) {
-	return `(events = '' OR events LIKE ? ESCAPE '\')`, "%," + escapeLike(string(t)) + ",%"
+	return "(events = '' OR instr(events, ?) > 0)", "," + string(t) + ","
 }

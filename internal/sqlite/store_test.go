@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -216,6 +217,57 @@ func TestUpdateKeepsIdentity(t *testing.T) {
 	}); err == nil {
 		t.Error("UpdateProduct let fn change the id")
 	}
+	e := &gateway.WebhookEndpoint{ID: "we_a", MerchantID: m.ID, Mode: scope.Mode, URL: "https://a.example/hook",
+		Active: true, Secret: []byte("sealed"), CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateWebhookEndpoint(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateWebhookEndpoint(ctx, scope, e.ID, func(e *gateway.WebhookEndpoint) error {
+		e.MerchantID = "mer_b"
+		return nil
+	}); err == nil {
+		t.Error("UpdateWebhookEndpoint let fn change the merchant")
+	}
+	// An attempt's next state cannot move the delivery to another endpoint.
+	if err := s.InsertEvent(ctx, gateway.Event{ID: "evt_a", MerchantID: m.ID, Mode: scope.Mode, Type: gateway.EventWebhookTest,
+		ObjectID: e.ID, Body: []byte("{}"), CreatedAt: now}, ""); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := s.ClaimDueDeliveries(ctx, now, now.Add(time.Minute), 1)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("ClaimDueDeliveries = %d jobs, %v; want 1", len(jobs), err)
+	}
+	next := gateway.NextDelivery(jobs[0].Delivery, gateway.AttemptOutcome{StatusCode: 200}, gateway.DefaultRetrySchedule, now)
+	next.EndpointID = "we_b"
+	if err := s.RecordDeliveryAttempt(ctx, jobs[0].Delivery.LeaseToken, gateway.DeliveryAttempt{At: now}, next); err == nil {
+		t.Error("RecordDeliveryAttempt let the next state change the endpoint")
+	}
+}
+
+// TestEventFilterColumn checks an endpoint's event filter cannot hold a type
+// that would break its comma-wrapped form.
+func TestEventFilterColumn(t *testing.T) {
+	for _, tt := range []struct {
+		in      []gateway.EventType
+		want    string
+		wantErr bool
+	}{
+		{nil, "", false},
+		{[]gateway.EventType{}, "", false},
+		{[]gateway.EventType{"checkout.completed"}, ",checkout.completed,", false},
+		{[]gateway.EventType{"a_b", "c%d"}, ",a_b,c%d,", false},
+		{[]gateway.EventType{"a,b"}, "", true},
+		{[]gateway.EventType{""}, "", true},
+	} {
+		v, err := eventTypesCol(tt.in).Value()
+		if (err != nil) != tt.wantErr {
+			t.Errorf("Value(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if err == nil && v != tt.want {
+			t.Errorf("Value(%q) = %q, want %q", tt.in, v, tt.want)
+		}
+	}
 }
 
 // TestQueuesUseTheirIndexes checks the workers' queue queries search their
@@ -254,5 +306,41 @@ func TestQueuesUseTheirIndexes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEventFilterMatchesLiterally checks fan-out matches event types exactly:
+// no wildcards, no case folding, no partial names.
+func TestEventFilterMatchesLiterally(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	now := time.UnixMicro(1_700_000_000_000_000).UTC()
+	m := &gateway.Merchant{ID: "mer_a", Name: "A", Email: "a@a.example", Status: "active", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateMerchant(ctx, m, nil); err != nil {
+		t.Fatal(err)
+	}
+	scope := gateway.Scope{MerchantID: m.ID, Mode: gateway.ModeTest}
+	e := &gateway.WebhookEndpoint{ID: "we_a", MerchantID: m.ID, Mode: scope.Mode, URL: "https://a.example/hook",
+		Events: []gateway.EventType{"order_paid", "a%z"}, Active: true, Secret: []byte("sealed"), CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateWebhookEndpoint(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	for i, typ := range []gateway.EventType{"order_paid", "orderXpaid", "a%z", "abcz", "ORDER_PAID", "order", "paid"} {
+		ev := gateway.Event{ID: fmt.Sprintf("evt_%d", i), MerchantID: m.ID, Mode: scope.Mode, Type: typ, ObjectID: "x",
+			Body: []byte("{}"), CreatedAt: now.Add(time.Duration(i) * time.Second)}
+		if err := s.InsertEvent(ctx, ev, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := s.ListDeliveries(ctx, scope, e.ID, gateway.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range l.Items {
+		got = append(got, d.EventID)
+	}
+	if want := []string{"evt_2", "evt_0"}; !slices.Equal(got, want) {
+		t.Errorf("delivered events %v, want %v", got, want)
 	}
 }

@@ -66,7 +66,7 @@ var (
 	// index webhook_deliveries_due.
 	dueDeliveries = "SELECT " + qualify("d", deliveryColumns) + ", " + qualify("e", eventColumns) + `
 		FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (? IS NOT NULL)
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`
 )
 
@@ -182,7 +182,8 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Tim
 	var jobs []gateway.DeliveryJob
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// Each round either leases deliveries or fails them, and both leave
-		// the queue, so the loop ends.
+		// the queue, so the loop ends; seen makes sure of it.
+		seen := map[string]bool{}
 		for limit <= 0 || len(jobs) < limit {
 			want := -1 // SQLite: no limit
 			if limit > 0 {
@@ -200,6 +201,10 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Tim
 			}
 			for _, j := range due {
 				d := &j.Delivery
+				if seen[d.ID] {
+					return fmt.Errorf("delivery %s is still due after it was claimed", d.ID)
+				}
+				seen[d.ID] = true
 				j.Endpoint, err = getEndpoint(ctx, tx, gateway.Scope{MerchantID: d.MerchantID, Mode: d.Mode}, d.EndpointID)
 				switch {
 				case errors.Is(err, sql.ErrNoRows):

@@ -245,7 +245,13 @@ func testConcurrentClaims(t *testing.T, f *fixture) {
 	for i := range claimers {
 		wg.Go(func() {
 			<-start
-			for {
+			// Bounded, so a store that hands deliveries out again fails
+			// instead of keeping the claimers busy for ever.
+			for round := 0; ; round++ {
+				if round > deliveries {
+					errs[i] = fmt.Errorf("still claiming after %d rounds", round)
+					return
+				}
 				jobs, err := f.store.ClaimDueDeliveries(f.ctx, at(10), at(20), 3)
 				if err != nil || len(jobs) == 0 {
 					errs[i] = err
