@@ -175,8 +175,12 @@ type WebhookStore interface {
 
 	// ClaimDueDeliveries leases up to limit pending deliveries due at now
 	// whose lease is free or lapsed, to the caller until leaseUntil, each
-	// with a fresh LeaseToken, and returns them with their event and endpoint.
-	ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]DeliveryJob, error)
+	// with a fresh LeaseToken, and returns them with their event and
+	// endpoint. No endpoint ever has more than perEndpoint live leases
+	// (counting other callers'; ≤ 0 means no cap), and the cap is applied
+	// per endpoint before the limit, so a capped endpoint's backlog never
+	// delays another endpoint's deliveries.
+	ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, limit, perEndpoint int) ([]DeliveryJob, error)
 	// RecordDeliveryAttempt stores the attempt and the delivery's next state
 	// if the caller still holds the lease (token), else ErrConflict.
 	RecordDeliveryAttempt(ctx context.Context, leaseToken string, a DeliveryAttempt, next Delivery) error

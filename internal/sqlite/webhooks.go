@@ -62,11 +62,20 @@ var (
 	insertAttempt = insertSQL("webhook_attempts", attemptColumns)
 
 	// dueDeliveries is the delivery worker's queue with each delivery's
-	// event. status = 'pending' is a literal so SQLite can use the partial
-	// index webhook_deliveries_due.
+	// event, at most perEndpoint leased per endpoint at a time (counting
+	// leases already out, on any node), so one slow endpoint's backlog can
+	// neither hold every worker nor push other endpoints' deliveries back.
+	// status = 'pending' is a literal so SQLite can use the partial index
+	// webhook_deliveries_due.
 	dueDeliveries = "SELECT " + qualify("d", deliveryColumns) + ", " + qualify("e", eventColumns) + `
-		FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until < ?)
+		FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn
+		      FROM webhook_deliveries
+		      WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)) d
+		JOIN events e ON e.id = d.event_id
+		LEFT JOIN (SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries INDEXED BY webhook_deliveries_leased
+		           WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until >= ? GROUP BY endpoint_id) busy
+		          ON busy.endpoint_id = d.endpoint_id
+		WHERE d.rn + COALESCE(busy.n, 0) <= ?
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`
 )
 
@@ -178,7 +187,11 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, scope gateway.Scope, 
 //
 // The single writer connection makes the pick and the lease one atomic step:
 // two concurrent claims never return the same delivery.
-func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]gateway.DeliveryJob, error) {
+func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, limit, perEndpoint int) ([]gateway.DeliveryJob, error) {
+	cap := int64(perEndpoint)
+	if perEndpoint <= 0 {
+		cap = 1 << 62 // no cap
+	}
 	var jobs []gateway.DeliveryJob
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// Each round either leases deliveries or fails them, and both leave
@@ -189,7 +202,7 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Tim
 			if limit > 0 {
 				want = limit - len(jobs)
 			}
-			rows, err := tx.QueryContext(ctx, dueDeliveries, timeCol(now), timeCol(now), want)
+			rows, err := tx.QueryContext(ctx, dueDeliveries, timeCol(now), timeCol(now), timeCol(now), cap, want)
 			due, err := scanAll(rows, err, func(r rowScanner) (j gateway.DeliveryJob, err error) {
 				return j, r.Scan(append(deliveryDests(&j.Delivery), eventDests(&j.Event)...)...)
 			})

@@ -15,7 +15,7 @@ import (
 // claim claims the deliveries due at now until until.
 func (f *fixture) claim(t *testing.T, now, until time.Time, limit int) []gateway.DeliveryJob {
 	t.Helper()
-	jobs, err := f.store.ClaimDueDeliveries(f.ctx, now, until, limit)
+	jobs, err := f.store.ClaimDueDeliveries(f.ctx, now, until, limit, 0)
 	noErr(t, "ClaimDueDeliveries", err)
 	return jobs
 }
@@ -252,7 +252,7 @@ func testConcurrentClaims(t *testing.T, f *fixture) {
 					errs[i] = fmt.Errorf("still claiming after %d rounds", round)
 					return
 				}
-				jobs, err := f.store.ClaimDueDeliveries(f.ctx, at(10), at(20), 3)
+				jobs, err := f.store.ClaimDueDeliveries(f.ctx, at(10), at(20), 3, 0)
 				if err != nil || len(jobs) == 0 {
 					errs[i] = err
 					return
@@ -580,4 +580,53 @@ func testListDeliveries(t *testing.T, f *fixture) {
 			wantErr(t, "ListDeliveries", err, gateway.ErrNotFound)
 		})
 	}
+}
+
+// testClaimPerEndpointCap: no endpoint has more than perEndpoint live
+// leases, counting earlier claims, and a capped endpoint's backlog does not
+// hold back another endpoint's deliveries.
+func testClaimPerEndpointCap(t *testing.T, f *fixture) {
+	for _, id := range []string{"we_slow", "we_fast"} {
+		f.createEndpoint(t, endpoint(f.scope, id, at(-10)))
+	}
+	// Ten events, each delivered to both endpoints; all due at once.
+	for i := range 10 {
+		f.insertEvent(t, event(f.scope, fmt.Sprintf("evt_%02d", i), gateway.EventCheckoutCompleted, "cs_x", at(i)), "")
+	}
+	count := func(jobs []gateway.DeliveryJob) map[string]int {
+		n := map[string]int{}
+		for _, j := range jobs {
+			n[j.Delivery.EndpointID]++
+		}
+		return n
+	}
+	claim := func(limit, cap int) []gateway.DeliveryJob {
+		t.Helper()
+		jobs, err := f.store.ClaimDueDeliveries(f.ctx, at(20), at(30), limit, cap)
+		noErr(t, "ClaimDueDeliveries", err)
+		return jobs
+	}
+	// Limit 4, cap 3: the cap is applied before the limit, so the fast
+	// endpoint gets a delivery although the slow one's are older.
+	first := claim(4, 3)
+	diff(t, "first claim per endpoint", map[string]int{"we_slow": 2, "we_fast": 2}, count(first))
+	second := claim(100, 3)
+	diff(t, "second claim tops each endpoint up to the cap", map[string]int{"we_slow": 1, "we_fast": 1}, count(second))
+	if got := claim(100, 3); len(got) != 0 {
+		t.Fatalf("a third claim went over the cap: %v", count(got))
+	}
+	// Finishing one slow delivery frees one slow slot.
+	j := first[0]
+	for _, x := range first {
+		if x.Delivery.EndpointID == "we_slow" {
+			j = x
+			break
+		}
+	}
+	next := gateway.NextDelivery(j.Delivery, gateway.AttemptOutcome{StatusCode: 200}, gateway.DefaultRetrySchedule, at(21))
+	noErr(t, "RecordDeliveryAttempt", f.store.RecordDeliveryAttempt(f.ctx, j.Delivery.LeaseToken,
+		attemptOf("wha_cap", next, gateway.AttemptOutcome{StatusCode: 200}, at(21), ""), next))
+	diff(t, "after one finished", map[string]int{"we_slow": 1}, count(claim(100, 3)))
+	// No cap: everything left.
+	diff(t, "uncapped", map[string]int{"we_slow": 6, "we_fast": 7}, count(claim(100, 0)))
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"ClaimDueDeliveries", testClaimDueDeliveries},
 		{"ClaimSkipsGoneEndpoints", testClaimSkipsGoneEndpoints},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"ClaimPerEndpointCap", testClaimPerEndpointCap},
 		{"RecordDeliveryAttempt", testRecordDeliveryAttempt},
 		{"Redeliver", testRedeliver},
 		{"DeleteWebhookEndpointDeliveries", testDeleteWebhookEndpointDeliveries},

@@ -136,7 +136,7 @@ func wantID(t *testing.T, what, id, prefix string) {
 // more for stays claimed; the lease lapses after now.
 func (f *fixture) deliver(t *testing.T, now time.Time, plan map[string][]int) {
 	t.Helper()
-	jobs, err := f.store.ClaimDueDeliveries(f.ctx, now, now, 1000)
+	jobs, err := f.store.ClaimDueDeliveries(f.ctx, now, now, 1000, 0)
 	noErr(t, "ClaimDueDeliveries", err)
 	for _, j := range jobs {
 		key := j.Event.ID + ">" + j.Endpoint.ID

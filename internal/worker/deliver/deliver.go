@@ -1,7 +1,7 @@
 // Package deliver POSTs webhook events to merchants' endpoints: durable (it
 // works only from delivery rows written with the events), signed with the
 // public webhook package, retried on the seed's schedule, and independent
-// per endpoint (a slow endpoint holds at most PerEndpoint workers).
+// per endpoint (a slow endpoint holds at most PerEndpoint attempts).
 package deliver
 
 import (
@@ -67,7 +67,6 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		inFlight int
-		busy     = map[string]int{}
 		freed    = make(chan struct{}, 1)
 	)
 	defer wg.Wait()
@@ -78,20 +77,15 @@ func (w *Worker) Run(ctx context.Context) error {
 		claimed := 0
 		if free > 0 {
 			t := now()
-			jobs, err := w.Store.ClaimDueDeliveries(ctx, t, t.Add(lease), free)
+			jobs, err := w.Store.ClaimDueDeliveries(ctx, t, t.Add(lease), free, perEndpoint)
 			if err != nil && ctx.Err() == nil {
 				log.ErrorContext(ctx, "claim webhook deliveries", "err", err)
 			}
 			claimed = len(jobs)
+			// The store caps each endpoint's live leases (on every node), so a
+			// slow endpoint holds at most perEndpoint of these goroutines.
 			for _, job := range jobs {
 				mu.Lock()
-				if busy[job.Endpoint.ID] >= perEndpoint {
-					// Leave it leased: it is retried when the lease lapses,
-					// and only this slow endpoint waits.
-					mu.Unlock()
-					continue
-				}
-				busy[job.Endpoint.ID]++
 				inFlight++
 				mu.Unlock()
 				wg.Add(1)
@@ -99,10 +93,6 @@ func (w *Worker) Run(ctx context.Context) error {
 					defer wg.Done()
 					w.attempt(ctx, job, schedule, timeout, now, log)
 					mu.Lock()
-					busy[job.Endpoint.ID]--
-					if busy[job.Endpoint.ID] == 0 {
-						delete(busy, job.Endpoint.ID)
-					}
 					inFlight--
 					mu.Unlock()
 					select {
