@@ -294,3 +294,41 @@ func TestHelpAndBadInput(t *testing.T) {
 		t.Errorf("SATSRAIL_DATA_DIR: %v %s", err, out)
 	}
 }
+
+// TestSharedRateLimitThroughRedis: two gateway processes on one data dir
+// with --redis-url share each key's limit.
+func TestSharedRateLimitThroughRedis(t *testing.T) {
+	dir := t.TempDir()
+	out := cli(t, "merchant", "create", "--data-dir", dir, "--name", "S", "--email", "s@s.co", "--rate-limit-per-minute", "10", "--json")
+	var created struct {
+		Keys map[string]string `json:"keys"`
+	}
+	json.Unmarshal([]byte(out), &created)
+	redisURL := "redis://127.0.0.1:6379/0"
+	a := start(t, "--data-dir", dir, "--fixed-rates", "usd=65000", "--redis-url", redisURL)
+	b := start(t, "--data-dir", dir, "--fixed-rates", "usd=65000", "--redis-url", redisURL)
+	// Start right after a minute boundary so the loop stays in one window.
+	if s := time.Now().Second(); s > 50 {
+		time.Sleep(time.Duration(61-s) * time.Second)
+	}
+	window := time.Now().Truncate(time.Minute)
+	allowed := 0
+	for i := range 30 {
+		node := a
+		if i%2 == 1 {
+			node = b
+		}
+		if status, _ := call(t, "GET", node.url+"/api/v1/merchant", created.Keys["sk_test"], nil); status == 200 {
+			allowed++
+		} else if status != 429 {
+			t.Fatalf("status %d", status)
+		}
+	}
+	if !time.Now().Truncate(time.Minute).Equal(window) {
+		t.Fatalf("the loop crossed a minute boundary; rerun")
+	}
+	// Per-node counting would allow 20 (10 on each node).
+	if allowed != 10 {
+		t.Fatalf("%d of 30 requests allowed across two nodes with a shared limit of 10/min, want 10", allowed)
+	}
+}

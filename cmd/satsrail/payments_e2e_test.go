@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -105,4 +106,9 @@ func TestAutopayAndSimulate(t *testing.T) {
 	if status != 200 || s["status"] != "completed" || s["transaction_id"] == nil {
 		t.Fatalf("simulate_payment: %d %v", status, s)
 	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

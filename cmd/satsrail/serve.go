@@ -18,6 +18,7 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
 	"github.com/satsrail/satsrail/internal/ratelimit"
+	"github.com/satsrail/satsrail/internal/ratelimit/redislimit"
 	"github.com/satsrail/satsrail/internal/rates"
 	"github.com/satsrail/satsrail/internal/sqlite"
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
@@ -48,6 +49,7 @@ type serveConfig struct {
 	retrySchedule             string
 	allowPrivateWebhooks      bool
 	webhookTimeout            time.Duration
+	redisURL                  string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,6 +72,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.autopayAfter, "test-autopay-after", 0, "test wallet: invoices pay themselves this long after creation (0 = off)")
 	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 30*time.Second, "how often every open invoice is looked up in its wallet")
 	fs.StringVar(&c.retrySchedule, "webhook-retry-schedule", "1m,5m,30m,2h", "waits between webhook delivery attempts after a failure; then the delivery has failed")
+	fs.StringVar(&c.redisURL, "redis-url", "", "Redis URL (redis://host:6379/0) for rate limits shared by every node; without it each node counts on its own")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
@@ -119,9 +122,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
+	walletSet := &gateway.Wallets{Store: store, Backends: backends{}, Sealer: sealer(key),
+		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
-		Wallets: wallets{test: testWallet}, Decode: bolt11.Decode,
+		Wallets: walletSet, Decode: bolt11.Decode, Backends: backends{},
 		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks),
 	})
 
@@ -133,7 +138,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.publicURL == "" {
 		c.publicURL = base
 	}
-	limiter := ratelimit.NewMemory()
+	var limiter httpapi.Limiter = ratelimit.NewMemory()
+	if c.redisURL != "" {
+		rl, err := redislimit.Open(c.redisURL)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--redis-url: %w", err)
+		}
+		defer rl.Close()
+		limiter = rl
+	}
 	api := httpapi.New(httpapi.Config{
 		Service: svc, Logger: log, PublicURL: c.publicURL, Limiter: limiter, PublicRateLimit: c.publicRateLimit,
 	})
@@ -165,6 +179,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error { return rateSource.Run(gctx) })
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
 	g.Go(func() error { return testWallet.Run(gctx) })
+	g.Go(func() error {
+		return (&watch.Streams{Service: svc, Store: store, Wallets: walletSet, Logger: log}).Run(gctx)
+	})
 	g.Go(func() error {
 		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, c.webhookTimeout),
 			Schedule: schedule, Timeout: c.webhookTimeout, Logger: log}).Run(gctx)

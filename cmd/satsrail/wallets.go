@@ -1,94 +1,80 @@
 package main
 
 import (
-	"context"
+	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"strings"
 
 	"github.com/satsrail/satsrail/internal/gateway"
-	"github.com/satsrail/satsrail/internal/secretbox"
-	"github.com/satsrail/satsrail/internal/sqlite"
-	"github.com/satsrail/satsrail/internal/wallet/testwallet"
+	"github.com/satsrail/satsrail/internal/wallet/lnd"
 )
 
-// wallets resolves each merchant mode's wallet. Test mode uses the built-in
-// test wallet; live mode has no wallet until one is connected.
-type wallets struct {
-	test *testwallet.Wallet
+// backends builds connected wallets by type. It is the one place that names
+// the wallet adapters.
+type backends struct{}
+
+// lndConfig is what is stored (sealed) for an LND connection.
+type lndConfig struct {
+	RESTURL  string `json:"rest_url"`
+	Macaroon string `json:"macaroon"` // hex
+	TLSCert  string `json:"tls_cert,omitempty"`
 }
 
-func (w wallets) Wallet(_ context.Context, scope gateway.Scope) (gateway.Wallet, error) {
-	if scope.Mode == gateway.ModeTest {
-		return w.test.For(scope.MerchantID), nil
+func invalidWallet(field, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return &gateway.Error{Code: gateway.CodeValidation, Message: "The wallet connection is not usable: " + msg,
+		Fields: []gateway.FieldError{{Field: field, Message: msg}}}
+}
+
+func (backends) Configure(p gateway.WalletParams) ([]byte, error) {
+	switch p.Type {
+	case "lnd":
+	case "":
+		return nil, invalidWallet("type", "is required (supported: lnd)")
+	default:
+		return nil, invalidWallet("type", "%q is not supported (supported: lnd)", p.Type)
 	}
-	return nil, gateway.Errorf(gateway.CodeWalletUnavailable, "No Lightning wallet is connected for live mode.")
-}
-
-// masterKey returns the key that seals secrets at rest: SATSRAIL_MASTER_KEY
-// (or --master-key) when set, else a key file in the data dir, created with
-// 0600 permissions on first use.
-func masterKey(flagValue, dataDir string) ([]byte, error) {
-	if flagValue != "" {
-		k, err := secretbox.ParseKey(flagValue)
-		if err != nil {
-			return nil, fmt.Errorf("master key: %w", err)
+	var cfg lnd.Config
+	switch {
+	case p.ConnectionString != "":
+		if p.RESTURL != "" || p.Macaroon != "" || p.TLSCert != "" {
+			return nil, invalidWallet("connection_string", "give either connection_string or rest_url, macaroon and tls_cert")
 		}
-		return k, nil
+		c, err := lnd.ParseLNDConnect(p.ConnectionString)
+		if err != nil {
+			return nil, invalidWallet("connection_string", "%v", err)
+		}
+		cfg = c
+	default:
+		if p.RESTURL == "" || p.Macaroon == "" {
+			return nil, invalidWallet("rest_url", "rest_url and macaroon are required (or a connection_string)")
+		}
+		mac, err := lnd.ParseMacaroon(p.Macaroon)
+		if err != nil {
+			return nil, invalidWallet("macaroon", "%v", err)
+		}
+		cfg = lnd.Config{RESTURL: p.RESTURL, Macaroon: mac, TLSCertPEM: []byte(p.TLSCert)}
+		if p.TLSCert != "" && !strings.Contains(p.TLSCert, "BEGIN CERTIFICATE") {
+			return nil, invalidWallet("tls_cert", "must be the node's tls.cert in PEM")
+		}
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	if err := lnd.CheckReceiveOnly(cfg.Macaroon); err != nil {
+		return nil, invalidWallet("macaroon", "%v", err)
+	}
+	return json.Marshal(lndConfig{RESTURL: cfg.RESTURL, Macaroon: fmt.Sprintf("%x", cfg.Macaroon), TLSCert: string(cfg.TLSCertPEM)})
+}
+
+func (backends) Open(typ string, config []byte) (gateway.Wallet, error) {
+	if typ != "lnd" {
+		return nil, fmt.Errorf("unknown wallet type %q", typ)
+	}
+	var c lndConfig
+	if err := json.Unmarshal(config, &c); err != nil {
 		return nil, err
 	}
-	return secretbox.LoadOrCreateKeyFile(filepath.Join(dataDir, "master.key"))
-}
-
-// testwalletCmd is `satsrail testwallet pay BOLT11`: pays a test-mode invoice
-// straight in the database, so a payment can be made while the gateway is
-// down; the gateway's reconciliation completes the session when it starts.
-func testwalletCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "pay" {
-		fmt.Fprint(stderr, "Usage: satsrail testwallet pay [--data-dir DIR] [--amount-msat N] BOLT11\n")
-		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
-			return errHelp
-		}
-		return errUsage
-	}
-	fs := newFlags("testwallet pay", "testwallet pay [--data-dir DIR] [--amount-msat N] BOLT11", stdout)
-	dataDir := dataDirFlag(fs)
-	mk := fs.String("master-key", "", "master key (64 hex chars); default: the key file in --data-dir")
-	amount := fs.Int64("amount-msat", 0, "amount to pay in msat (0 = the invoice amount; less underpays)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return errUsage
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "testwallet pay needs exactly one BOLT11 invoice")
-		return errUsage
-	}
-	key, err := masterKey(envOr(*mk, "SATSRAIL_MASTER_KEY"), envOr(*dataDir, ""))
+	mac, err := lnd.ParseMacaroon(c.Macaroon)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	path, err := dbPath(*dataDir)
-	if err != nil {
-		return err
-	}
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: path})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	w := testwallet.New(testwallet.Config{Store: st, MasterKey: key})
-	if err := w.Pay(ctx, fs.Arg(0), gateway.MilliSat(*amount)); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "paid")
-	return nil
-}
-
-func envOr(v, env string) string {
-	if v == "" && env != "" {
-		return os.Getenv(env)
-	}
-	return v
+	return lnd.New(lnd.Config{RESTURL: c.RESTURL, Macaroon: mac, TLSCertPEM: []byte(c.TLSCert)})
 }
