@@ -213,6 +213,14 @@ func TestEndToEnd(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
+		res, err := http.Get(g.url + path)
+		if err != nil || res.StatusCode != want {
+			t.Fatalf("%s: %v %v", path, err, res)
+		}
+		res.Body.Close()
+	}
+
 	// SIGTERM shuts down cleanly.
 	g.cmd.Process.Signal(syscall.SIGTERM)
 	if err := g.cmd.Wait(); err != nil {

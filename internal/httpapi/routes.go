@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"slices"
+	"time"
 )
 
 // access says which keys may call a route.
@@ -78,6 +80,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
 }
 
 // Patterns lists every "METHOD /path" the API serves, for the OpenAPI check.
@@ -87,4 +90,27 @@ func (s *Server) Patterns() []string { return slices.Clone(s.patterns) }
 // secret: their idempotent replies are stored sealed.
 func (rt route) returnsSecret() bool {
 	return rt.method == "POST" && (rt.path == "/webhooks" || rt.path == "/webhooks/{id}/rotate_secret")
+}
+
+// readyz answers 200 when every dependency is ready (database reachable and
+// migrated, a fresh price, wallet streams held) and 503 naming the ones that
+// are not. It never shows a secret: checks report their own short errors.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	checks := map[string]string{}
+	ready := true
+	if s.readiness != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		for name, err := range s.readiness(ctx) {
+			checks[name] = "ok"
+			if err != nil {
+				checks[name], ready = err.Error(), false
+			}
+		}
+	}
+	status, code := "ready", http.StatusOK
+	if !ready {
+		status, code = "not_ready", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, map[string]any{"status": status, "checks": checks})
 }

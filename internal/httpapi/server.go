@@ -34,6 +34,9 @@ type Config struct {
 	PublicRateLimit int
 	// MaxBodyBytes caps request bodies (default 64 KiB).
 	MaxBodyBytes int64
+	// Readiness reports each dependency's state for /readyz: a nil error
+	// is ready. Nil means always ready.
+	Readiness func(ctx context.Context) map[string]error
 }
 
 // Server is the HTTP API.
@@ -46,6 +49,7 @@ type Server struct {
 	maxBody   int64
 	mux       *http.ServeMux
 	patterns  []string
+	readiness func(ctx context.Context) map[string]error
 }
 
 // New builds the server and its routes.
@@ -58,6 +62,7 @@ func New(cfg Config) *Server {
 		ipLimit:   cmp.Or(cfg.PublicRateLimit, 120),
 		maxBody:   cmp.Or(cfg.MaxBodyBytes, 64<<10),
 		mux:       http.NewServeMux(),
+		readiness: cfg.Readiness,
 	}
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewMemory()

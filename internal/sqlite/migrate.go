@@ -161,3 +161,12 @@ func loadMigrations() ([]migration, error) {
 	}
 	return ms, nil
 }
+
+// LatestVersion is the version the embedded migrations bring a database to.
+func LatestVersion() int {
+	ms, err := loadMigrations()
+	if err != nil {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}

@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+const idempotencyColumns = "api_key_id, key, request_hash, done, status, body, created_at"
+
+func idempotencyDests(r *gateway.IdempotencyRecord) []any {
+	return []any{&r.APIKeyID, &r.Key, &r.RequestHash, &r.Done, &r.Status, &r.Body, (*timeCol)(&r.CreatedAt)}
+}
+
+var scanIdempotency = scanner(idempotencyDests)
+
+// BeginIdempotent returns the record of (rec.APIKeyID, rec.Key) if one was
+// created at or after notBefore; otherwise it stores rec as in progress,
+// replacing any older record, and returns nil.
+//
+// One statement decides, so two nodes beginning the same key at once cannot
+// both win: the insert either adds the row, or replaces a stale one, or —
+// when the row is live — updates nothing but still locks it (ON CONFLICT DO
+// UPDATE locks the conflicting row whether or not its WHERE holds). Only in
+// that last case is the record read back, under the lock, in a later
+// statement that sees the row however recently it was committed.
+func (s *Store) BeginIdempotent(ctx context.Context, rec gateway.IdempotencyRecord, notBefore time.Time) (*gateway.IdempotencyRecord, error) {
+	var found *gateway.IdempotencyRecord
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		found = nil
+		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys AS k (api_key_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (api_key_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+				done = false, status = 0, body = NULL, created_at = excluded.created_at
+			WHERE k.created_at < $5`,
+			rec.APIKeyID, rec.Key, rec.RequestHash, timeCol(rec.CreatedAt), timeCol(notBefore))
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+		old, err := scanIdempotency(tx.QueryRow(ctx, "SELECT "+idempotencyColumns+
+			" FROM idempotency_keys WHERE api_key_id = $1 AND key = $2", rec.APIKeyID, rec.Key))
+		if err != nil {
+			return err
+		}
+		found = &old
+		return nil
+	})
+	if err != nil {
+		return nil, mapErr(err, "begin idempotent request %q", rec.Key)
+	}
+	return found, nil
+}
+
+// CompleteIdempotent stores the response of a request; an unknown record is
+// gateway.ErrNotFound.
+func (s *Store) CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error {
+	err := oneRow(s.pool.Exec(ctx, "UPDATE idempotency_keys SET done = true, status = $1, body = $2 WHERE api_key_id = $3 AND key = $4",
+		status, body, keyID, key))
+	return mapErr(err, "complete idempotent request %q", key)
+}
+
+// AbortIdempotent forgets an in-progress record; a finished one stays.
+func (s *Store) AbortIdempotent(ctx context.Context, keyID, key string) error {
+	_, err := s.pool.Exec(ctx, "DELETE FROM idempotency_keys WHERE api_key_id = $1 AND key = $2 AND NOT done", keyID, key)
+	return mapErr(err, "abort idempotent request %q", key)
+}
+
+// PurgeIdempotent deletes records created before t and returns how many.
+func (s *Store) PurgeIdempotent(ctx context.Context, t time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, "DELETE FROM idempotency_keys WHERE created_at < $1", timeCol(t))
+	if err != nil {
+		return 0, mapErr(err, "purge idempotency keys")
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -1,0 +1,105 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+const merchantColumns = "id, name, email, status, rate_limit_per_minute, checkout_ttl_us, created_at, updated_at"
+
+func merchantArgs(m *gateway.Merchant) []any {
+	return []any{m.ID, m.Name, m.Email, m.Status, m.RateLimitPerMinute, durationCol(m.CheckoutTTL),
+		timeCol(m.CreatedAt), timeCol(m.UpdatedAt)}
+}
+
+func merchantDests(m *gateway.Merchant) []any {
+	return []any{&m.ID, &m.Name, &m.Email, &m.Status, &m.RateLimitPerMinute, (*durationCol)(&m.CheckoutTTL),
+		(*timeCol)(&m.CreatedAt), (*timeCol)(&m.UpdatedAt)}
+}
+
+const apiKeyColumns = "id, merchant_id, kind, mode, hash, last4, created_at, revoked_at"
+
+func apiKeyArgs(k *gateway.APIKey) []any {
+	return []any{k.ID, k.MerchantID, k.Kind, k.Mode, k.Hash, k.Last4, timeCol(k.CreatedAt), timeCol(k.RevokedAt)}
+}
+
+func apiKeyDests(k *gateway.APIKey) []any {
+	return []any{&k.ID, &k.MerchantID, &k.Kind, &k.Mode, &k.Hash, &k.Last4, (*timeCol)(&k.CreatedAt), (*timeCol)(&k.RevokedAt)}
+}
+
+var (
+	scanMerchant   = scanner(merchantDests)
+	insertMerchant = insertSQL("merchants", merchantColumns)
+	insertAPIKey   = insertSQL("api_keys", apiKeyColumns)
+)
+
+// CreateMerchant stores a merchant and its keys in one transaction.
+func (s *Store) CreateMerchant(ctx context.Context, m *gateway.Merchant, keys []gateway.APIKey) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, insertMerchant, merchantArgs(m)...); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if _, err := tx.Exec(ctx, insertAPIKey, apiKeyArgs(&k)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return mapErr(err, "create merchant %s", m.ID)
+}
+
+// GetMerchant returns merchant id.
+func (s *Store) GetMerchant(ctx context.Context, id string) (*gateway.Merchant, error) {
+	m, err := scanMerchant(s.pool.QueryRow(ctx, "SELECT "+merchantColumns+" FROM merchants WHERE id = $1", id))
+	if err != nil {
+		return nil, mapErr(err, "get merchant %s", id)
+	}
+	return &m, nil
+}
+
+// ListMerchants returns every merchant, oldest first.
+func (s *Store) ListMerchants(ctx context.Context) ([]gateway.Merchant, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+merchantColumns+" FROM merchants ORDER BY created_at, id")
+	ms, err := scanAll(rows, err, scanMerchant)
+	return ms, mapErr(err, "list merchants")
+}
+
+// PrincipalByKeyHash returns the active key with this hash and its merchant.
+func (s *Store) PrincipalByKeyHash(ctx context.Context, hash []byte) (*gateway.Principal, error) {
+	var p gateway.Principal
+	err := s.pool.QueryRow(ctx, "SELECT "+qualify("k", apiKeyColumns)+", "+qualify("m", merchantColumns)+`
+		FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
+		WHERE k.hash = $1 AND k.revoked_at IS NULL`, hash).
+		Scan(append(apiKeyDests(&p.Key), merchantDests(&p.Merchant)...)...)
+	if err != nil {
+		return nil, mapErr(err, "find api key")
+	}
+	return &p, nil
+}
+
+// ReplaceAPIKey revokes the active keys of key's merchant, kind and mode at
+// key.CreatedAt and stores key, atomically. The merchant's row is locked
+// first, so two nodes replacing the same key at once take turns and leave
+// one key active, not two.
+func (s *Store) ReplaceAPIKey(ctx context.Context, key gateway.APIKey) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		// FOR NO KEY UPDATE, not FOR UPDATE: it excludes other replacements
+		// without holding up the rows that merely reference the merchant.
+		var id string
+		if err := tx.QueryRow(ctx, "SELECT id FROM merchants WHERE id = $1 FOR NO KEY UPDATE", key.MerchantID).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $1
+			WHERE merchant_id = $2 AND kind = $3 AND mode = $4 AND revoked_at IS NULL`,
+			timeCol(key.CreatedAt), key.MerchantID, key.Kind, key.Mode); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, insertAPIKey, apiKeyArgs(&key)...)
+		return err
+	})
+	return mapErr(err, "replace %s key of merchant %s", key.Type(), key.MerchantID)
+}
