@@ -11,17 +11,12 @@ import (
 
 	"github.com/satsrail/satsrail/apitype"
 	"github.com/satsrail/satsrail/internal/gateway"
-	"github.com/satsrail/satsrail/internal/sqlite"
 )
 
 // openService opens the store in dataDir for an admin command. Admin commands
 // never price anything, so they get a rate source that prices nothing.
-func openService(ctx context.Context, dataDir string) (*gateway.Service, func(), error) {
-	path, err := dbPath(dataDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+func openService(ctx context.Context, sf storeFlags) (*gateway.Service, func(), error) {
+	st, _, err := sf.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,16 +32,12 @@ func (noRates) Rate(context.Context, string) (gateway.Rate, error) {
 func (noRates) Supports(string) bool { return false }
 
 func migrate(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	fs := newFlags("migrate", "migrate [--data-dir DIR]", stdout)
-	dataDir := dataDirFlag(fs)
+	fs := newFlags("migrate", "migrate [--data-dir DIR | --database-url URL]", stdout)
+	sf := addStoreFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	path, err := dbPath(*dataDir)
-	if err != nil {
-		return err
-	}
-	applied, err := sqlite.Migrate(ctx, path)
+	path, applied, err := sf.migrate(ctx)
 	if err != nil {
 		return err
 	}
@@ -70,7 +61,7 @@ func merchant(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func merchantCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("merchant create", "merchant create --name N --email E [flags]", stdout)
-	dataDir := dataDirFlag(fs)
+	sf := addStoreFlags(fs)
 	name := fs.String("name", "", "merchant name (required)")
 	email := fs.String("email", "", "merchant contact email (required)")
 	rpm := fs.Int("rate-limit-per-minute", 0, "API requests per minute per key (0 = the default, 600)")
@@ -79,7 +70,7 @@ func merchantCreate(ctx context.Context, args []string, stdout io.Writer) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	svc, closeFn, err := openService(ctx, *dataDir)
+	svc, closeFn, err := openService(ctx, sf)
 	if err != nil {
 		return err
 	}
@@ -104,12 +95,12 @@ func merchantCreate(ctx context.Context, args []string, stdout io.Writer) error 
 
 func merchantList(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("merchant list", "merchant list [--data-dir DIR] [--json]", stdout)
-	dataDir := dataDirFlag(fs)
+	sf := addStoreFlags(fs)
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	svc, closeFn, err := openService(ctx, *dataDir)
+	svc, closeFn, err := openService(ctx, sf)
 	if err != nil {
 		return err
 	}
@@ -149,14 +140,14 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	fs := newFlags("keys roll", "keys roll --merchant ID --key-type TYPE [--data-dir DIR] [--json]", stdout)
-	dataDir := dataDirFlag(fs)
+	sf := addStoreFlags(fs)
 	id := fs.String("merchant", "", "merchant id (mer_...)")
 	kt := fs.String("key-type", "", "which key to replace: sk_live, pk_live, sk_test or pk_test; the old one stops working at once")
 	asJSON := fs.Bool("json", false, `print {"merchant_id", "key_type", "key"}`)
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	svc, closeFn, err := openService(ctx, *dataDir)
+	svc, closeFn, err := openService(ctx, sf)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/satsrail/satsrail/internal/ratelimit"
 	"github.com/satsrail/satsrail/internal/ratelimit/redislimit"
 	"github.com/satsrail/satsrail/internal/rates"
-	"github.com/satsrail/satsrail/internal/sqlite"
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 	"github.com/satsrail/satsrail/internal/worker/deliver"
 	"github.com/satsrail/satsrail/internal/worker/expire"
@@ -56,7 +55,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "serve [flags]", stdout)
 	var c serveConfig
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	fs.StringVar(&c.dataDir, "data-dir", "./data", "directory holding the SQLite database and other state")
+	sf := addStoreFlags(fs)
 	fs.StringVar(&c.publicURL, "public-url", "", "public base URL of this gateway, used to build checkout_url (default http://<addr>)")
 	fs.DurationVar(&c.checkoutTTL, "checkout-ttl", gateway.DefaultCheckoutTTL, "checkout session lifetime unless the merchant sets its own (at least 10s)")
 	fs.StringVar(&c.fixedRates, "fixed-rates", "", "fallback BTC prices used when no provider answers, e.g. usd=65000,eur=60000")
@@ -108,16 +107,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rateSource := rates.New(rates.Config{Providers: providers, Fixed: fixed, Interval: c.rateInterval, Logger: log})
 
-	path, err := dbPath(c.dataDir)
-	if err != nil {
-		return err
-	}
-	store, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	c.dataDir = *sf.dataDir
+	store, latest, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	key, err := masterKey(c.masterKey, c.dataDir)
+	keyDir, err := sf.keyDir()
+	if err != nil && c.masterKey == "" {
+		return err
+	}
+	key, err := masterKey(c.masterKey, keyDir)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	api := httpapi.New(httpapi.Config{
 		Service: svc, Logger: log, PublicURL: c.publicURL, Limiter: limiter, PublicRateLimit: c.publicRateLimit,
-		Readiness: readiness(store, sqlite.LatestVersion(), rateSource),
+		Readiness: readiness(store, latest, rateSource),
 	})
 	pages := checkout.New(checkout.Config{Service: svc, Logger: log, Limiter: limiter, RateLimit: c.checkoutRateLimit})
 	root := http.NewServeMux()

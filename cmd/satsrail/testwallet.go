@@ -9,7 +9,6 @@ import (
 
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/secretbox"
-	"github.com/satsrail/satsrail/internal/sqlite"
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 )
 
@@ -42,7 +41,7 @@ func testwalletCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return errUsage
 	}
 	fs := newFlags("testwallet pay", "testwallet pay [--data-dir DIR] [--amount-msat N] BOLT11", stdout)
-	dataDir := dataDirFlag(fs)
+	sf := addStoreFlags(fs)
 	mk := fs.String("master-key", "", "master key (64 hex chars); default: the key file in --data-dir")
 	amount := fs.Int64("amount-msat", 0, "amount to pay in msat (0 = the invoice amount; less underpays)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -52,15 +51,18 @@ func testwalletCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "testwallet pay needs exactly one BOLT11 invoice")
 		return errUsage
 	}
-	key, err := masterKey(envOr(*mk, "SATSRAIL_MASTER_KEY"), envOr(*dataDir, ""))
+	if v := os.Getenv("SATSRAIL_DATABASE_URL"); v != "" && *sf.databaseURL == "" {
+		*sf.databaseURL = v
+	}
+	keyDir, err := sf.keyDir()
+	if err != nil && *mk == "" {
+		return err
+	}
+	key, err := masterKey(envOr(*mk, "SATSRAIL_MASTER_KEY"), keyDir)
 	if err != nil {
 		return err
 	}
-	path, err := dbPath(*dataDir)
-	if err != nil {
-		return err
-	}
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	st, _, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}

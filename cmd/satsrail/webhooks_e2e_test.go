@@ -215,3 +215,9 @@ func TestWebhookSecretNeverStoredInClear(t *testing.T) {
 		}
 	}
 }
+
+func webhookConstruct(h *hook, secret string) (webhook.Event, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return webhook.ConstructEvent(h.bodies[0], h.heads[0], secret)
+}

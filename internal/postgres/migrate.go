@@ -148,3 +148,12 @@ func loadMigrations() ([]migration, error) {
 	}
 	return ms, nil
 }
+
+// LatestVersion is the version the embedded migrations bring a database to.
+func LatestVersion() int {
+	ms, err := loadMigrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
