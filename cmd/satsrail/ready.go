@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"os"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
@@ -42,4 +44,11 @@ func readiness(store interface {
 		}
 		return checks
 	}
+}
+
+// streamNode names this process in wallet stream leases: host and port,
+// unique among the nodes of one deployment.
+func streamNode(ln net.Listener) string {
+	host, _ := os.Hostname()
+	return host + "/" + ln.Addr().String()
 }

@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
 	g.Go(func() error { return testWallet.Run(gctx) })
 	g.Go(func() error {
-		return (&watch.Streams{Service: svc, Store: store, Wallets: walletSet, Logger: log}).Run(gctx)
+		return (&watch.Streams{Service: svc, Store: store, Wallets: walletSet, Node: streamNode(ln), Logger: log}).Run(gctx)
 	})
 	g.Go(func() error {
 		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, c.webhookTimeout),

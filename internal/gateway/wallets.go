@@ -30,6 +30,10 @@ type WalletConnection struct {
 	StreamAlive   bool
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// StreamOwner is the node holding the settlement stream until
+	// StreamLeaseUntil; on many nodes exactly one holds each wallet's.
+	StreamOwner      string
+	StreamLeaseUntil time.Time
 }
 
 // Scope returns the connection's data scope.
@@ -45,6 +49,10 @@ type WalletStore interface {
 	ListWalletConnections(ctx context.Context) ([]WalletConnection, error)
 	// UpdateWalletHealth applies fn to connection id (ErrNotFound if gone).
 	UpdateWalletHealth(ctx context.Context, id string, fn func(*WalletConnection)) error
+	// ClaimWalletStream gives node the settlement-stream lease of
+	// connection id until until, if it is free, lapsed at now, or already
+	// node's, and reports whether node holds it.
+	ClaimWalletStream(ctx context.Context, id, node string, now, until time.Time) (bool, error)
 }
 
 // WalletParams is what a merchant sends to connect a wallet.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -9,16 +10,16 @@ import (
 )
 
 const walletColumns = "id, merchant_id, mode, type, network, config, settle_index, last_invoice_at, last_error, " +
-	"last_error_at, stream_alive, created_at, updated_at"
+	"last_error_at, stream_alive, created_at, updated_at, stream_owner, stream_lease_until"
 
 func walletArgs(w *gateway.WalletConnection) []any {
 	return []any{w.ID, w.MerchantID, w.Mode, w.Type, w.Network, w.Config, int64(w.SettleIndex), timeCol(w.LastInvoiceAt),
-		w.LastError, timeCol(w.LastErrorAt), w.StreamAlive, timeCol(w.CreatedAt), timeCol(w.UpdatedAt)}
+		w.LastError, timeCol(w.LastErrorAt), w.StreamAlive, timeCol(w.CreatedAt), timeCol(w.UpdatedAt), w.StreamOwner, timeCol(w.StreamLeaseUntil)}
 }
 
 func walletDests(w *gateway.WalletConnection) []any {
 	return []any{&w.ID, &w.MerchantID, &w.Mode, &w.Type, &w.Network, &w.Config, &w.SettleIndex, (*timeCol)(&w.LastInvoiceAt),
-		&w.LastError, (*timeCol)(&w.LastErrorAt), &w.StreamAlive, (*timeCol)(&w.CreatedAt), (*timeCol)(&w.UpdatedAt)}
+		&w.LastError, (*timeCol)(&w.LastErrorAt), &w.StreamAlive, (*timeCol)(&w.CreatedAt), (*timeCol)(&w.UpdatedAt), &w.StreamOwner, (*timeCol)(&w.StreamLeaseUntil)}
 }
 
 var (
@@ -35,7 +36,7 @@ func (s *Store) PutWalletConnection(ctx context.Context, w *gateway.WalletConnec
 		id = excluded.id, type = excluded.type, network = excluded.network, config = excluded.config,
 		settle_index = excluded.settle_index, last_invoice_at = excluded.last_invoice_at, last_error = excluded.last_error,
 		last_error_at = excluded.last_error_at, stream_alive = excluded.stream_alive, created_at = excluded.created_at,
-		updated_at = excluded.updated_at`, walletArgs(w)...)
+		updated_at = excluded.updated_at, stream_owner = excluded.stream_owner, stream_lease_until = excluded.stream_lease_until`, walletArgs(w)...)
 	return mapErr(err, "put wallet connection %s", w.ID)
 }
 
@@ -76,4 +77,16 @@ func (s *Store) UpdateWalletHealth(ctx context.Context, id string, fn func(*gate
 		return err
 	})
 	return mapErr(err, "update wallet %s", id)
+}
+
+// ClaimWalletStream gives node the settlement-stream lease of connection id
+// until until, if the lease is free, lapsed at now, or already node's.
+func (s *Store) ClaimWalletStream(ctx context.Context, id, node string, now, until time.Time) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE wallet_connections SET stream_owner = $1, stream_lease_until = $2
+		WHERE id = $3 AND (stream_owner = '' OR stream_owner = $1 OR stream_lease_until IS NULL OR stream_lease_until < $4)`,
+		node, timeCol(until), id, timeCol(now))
+	if err != nil {
+		return false, mapErr(err, "claim wallet stream %s", id)
+	}
+	return tag.RowsAffected() == 1, nil
 }

@@ -3,21 +3,22 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
 
 const walletColumns = "id, merchant_id, mode, type, network, config, settle_index, last_invoice_at, last_error, " +
-	"last_error_at, stream_alive, created_at, updated_at"
+	"last_error_at, stream_alive, created_at, updated_at, stream_owner, stream_lease_until"
 
 func walletArgs(w *gateway.WalletConnection) []any {
 	return []any{w.ID, w.MerchantID, w.Mode, w.Type, w.Network, w.Config, int64(w.SettleIndex), timeCol(w.LastInvoiceAt),
-		w.LastError, timeCol(w.LastErrorAt), w.StreamAlive, timeCol(w.CreatedAt), timeCol(w.UpdatedAt)}
+		w.LastError, timeCol(w.LastErrorAt), w.StreamAlive, timeCol(w.CreatedAt), timeCol(w.UpdatedAt), w.StreamOwner, timeCol(w.StreamLeaseUntil)}
 }
 
 func walletDests(w *gateway.WalletConnection) []any {
 	return []any{&w.ID, &w.MerchantID, &w.Mode, &w.Type, &w.Network, &w.Config, &w.SettleIndex, (*timeCol)(&w.LastInvoiceAt),
-		&w.LastError, (*timeCol)(&w.LastErrorAt), &w.StreamAlive, (*timeCol)(&w.CreatedAt), (*timeCol)(&w.UpdatedAt)}
+		&w.LastError, (*timeCol)(&w.LastErrorAt), &w.StreamAlive, (*timeCol)(&w.CreatedAt), (*timeCol)(&w.UpdatedAt), &w.StreamOwner, (*timeCol)(&w.StreamLeaseUntil)}
 }
 
 var (
@@ -80,4 +81,17 @@ func (s *Store) UpdateWalletHealth(ctx context.Context, id string, fn func(*gate
 		return err
 	})
 	return mapErr(err, "update wallet %s", id)
+}
+
+// ClaimWalletStream gives node the settlement-stream lease of connection id
+// until until, if the lease is free, lapsed at now, or already node's.
+func (s *Store) ClaimWalletStream(ctx context.Context, id, node string, now, until time.Time) (bool, error) {
+	res, err := s.writer.ExecContext(ctx, `UPDATE wallet_connections SET stream_owner = ?, stream_lease_until = ?
+		WHERE id = ? AND (stream_owner = '' OR stream_owner = ? OR stream_lease_until IS NULL OR stream_lease_until < ?)`,
+		node, timeCol(until), id, node, timeCol(now))
+	if err != nil {
+		return false, mapErr(err, "claim wallet stream %s", id)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

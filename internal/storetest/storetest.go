@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"DeleteWebhookEndpointDeliveries", testDeleteWebhookEndpointDeliveries},
 		{"ListDeliveries", testListDeliveries},
 		{"WalletConnections", testWalletConnections},
+		{"WalletStreamLease", testWalletStreamLease},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/satsrail/satsrail/internal/gateway"
@@ -55,5 +57,66 @@ func testWalletConnections(t *testing.T, f *fixture) {
 	wantErr(t, "delete again", f.store.DeleteWalletConnection(f.ctx, f.scope), gateway.ErrNotFound)
 	if _, err := f.store.GetWalletConnection(f.ctx, f.otherMode); err != nil {
 		t.Fatalf("deleting one scope's wallet removed another's: %v", err)
+	}
+}
+
+// testWalletStreamLease: one node at a time holds a wallet's stream; it can
+// renew, and another takes over once the lease lapses.
+func testWalletStreamLease(t *testing.T, f *fixture) {
+	noErr(t, "PutWalletConnection", f.store.PutWalletConnection(f.ctx, wallet(f.scope, "wal_s", 0)))
+	claim := func(node string, now, until int) bool {
+		t.Helper()
+		ok, err := f.store.ClaimWalletStream(f.ctx, "wal_s", node, at(now), at(until))
+		noErr(t, "ClaimWalletStream", err)
+		return ok
+	}
+	if !claim("node-a", 0, 1) {
+		t.Fatal("a free lease was refused")
+	}
+	if claim("node-b", 0, 1) {
+		t.Fatal("a held lease was given to another node")
+	}
+	if !claim("node-a", 0, 2) {
+		t.Fatal("the holder could not renew")
+	}
+	if claim("node-b", 1, 3) {
+		t.Fatal("a lease was taken before it lapsed")
+	}
+	if !claim("node-b", 3, 4) {
+		t.Fatal("a lapsed lease was not taken over")
+	}
+	if claim("node-a", 3, 5) {
+		t.Fatal("the old holder took the lease back while it was live")
+	}
+	got, err := f.store.GetWalletConnection(f.ctx, f.scope)
+	noErr(t, "GetWalletConnection", err)
+	if got.StreamOwner != "node-b" || !got.StreamLeaseUntil.Equal(at(4)) {
+		t.Fatalf("owner %q until %v", got.StreamOwner, got.StreamLeaseUntil)
+	}
+	ok, err := f.store.ClaimWalletStream(f.ctx, "wal_gone", "node-a", at(0), at(1))
+	if err != nil || ok {
+		t.Fatalf("claim of an unknown wallet: %v %v", ok, err)
+	}
+	// Concurrent claims: exactly one node wins a free lease.
+	noErr(t, "PutWalletConnection", f.store.PutWalletConnection(f.ctx, wallet(f.otherMode, "wal_race", 0)))
+	var mu sync.Mutex
+	winners := 0
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			ok, err := f.store.ClaimWalletStream(f.ctx, "wal_race", fmt.Sprint("node-", i), at(0), at(1))
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				winners++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if winners != 1 {
+		t.Fatalf("%d nodes hold the stream, want 1", winners)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
@@ -15,12 +16,23 @@ import (
 // wallet's persisted settlement cursor, so after any reconnect or restart
 // nothing settled in between is skipped; every hint is settled by lookup,
 // and the cursor only moves once the settlement is committed.
+//
+// On many nodes, each wallet's stream is held by exactly one node at a
+// time: a lease in the database, renewed every Rescan and taken over by
+// another node once it lapses (within Lease + Rescan of the holder dying).
 type Streams struct {
 	Service *gateway.Service
 	Store   gateway.WalletStore
 	Wallets *gateway.Wallets
-	// Rescan is how often the connections are re-listed (default 10s).
+	// Node names this process in the stream leases.
+	Node string
+	// Rescan is how often leases are renewed and connections re-listed
+	// (default 5s); Lease is how long a lease lasts (default 15s).
 	Rescan time.Duration
+	Lease  time.Duration
+	// OnStream, when set, is told when this node starts or stops holding
+	// a wallet's stream.
+	OnStream func(walletID, typ string, held bool)
 	// MaxBackoff caps the reconnect wait (default 30s).
 	MaxBackoff time.Duration
 	Logger     *slog.Logger
@@ -35,28 +47,52 @@ func (s *Streams) Run(ctx context.Context) error {
 			stop()
 		}
 	}()
-	tick := time.NewTicker(cmp.Or(s.Rescan, 10*time.Second))
+	rescan := cmp.Or(s.Rescan, 5*time.Second)
+	lease := cmp.Or(s.Lease, 3*rescan)
+	node := cmp.Or(s.Node, "node")
+	tick := time.NewTicker(rescan)
 	defer tick.Stop()
+	types := map[string]string{}
 	for {
 		conns, err := s.Store.ListWalletConnections(ctx)
 		if err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "list wallet connections", "err", err)
 		}
-		seen := map[string]bool{}
+		held := map[string]bool{}
+		now := time.Now().UTC()
 		for _, c := range conns {
+			ok, err := s.Store.ClaimWalletStream(ctx, c.ID, node, now, now.Add(lease))
+			if err != nil {
+				if ctx.Err() == nil {
+					log.WarnContext(ctx, "claim wallet stream", "wallet_id", c.ID, "err", err)
+				}
+				continue
+			}
+			if !ok {
+				continue // another node holds it
+			}
 			key := c.ID + "@" + c.UpdatedAt.String()
-			seen[key] = true
+			held[key] = true
+			types[key] = c.Type
 			if _, ok := running[key]; ok {
 				continue
 			}
 			sctx, stop := context.WithCancel(ctx)
 			running[key] = stop
+			log.InfoContext(ctx, "holding wallet settlement stream", "wallet_id", c.ID, "node", node)
+			if s.OnStream != nil {
+				s.OnStream(c.ID, c.Type, true)
+			}
 			go s.stream(sctx, c, log)
 		}
 		for key, stop := range running {
-			if !seen[key] {
+			if !held[key] {
 				stop()
 				delete(running, key)
+				id, _, _ := strings.Cut(key, "@")
+				if s.OnStream != nil {
+					s.OnStream(id, types[key], false)
+				}
 			}
 		}
 		select {
