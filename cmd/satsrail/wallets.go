@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/wallet/lnd"
@@ -53,9 +52,11 @@ func (backends) Configure(p gateway.WalletParams) ([]byte, error) {
 		if err != nil {
 			return nil, invalidWallet("macaroon", "%v", err)
 		}
-		cfg = lnd.Config{RESTURL: p.RESTURL, Macaroon: mac, TLSCertPEM: []byte(p.TLSCert)}
-		if p.TLSCert != "" && !strings.Contains(p.TLSCert, "BEGIN CERTIFICATE") {
-			return nil, invalidWallet("tls_cert", "must be the node's tls.cert in PEM")
+		cfg = lnd.Config{RESTURL: p.RESTURL, Macaroon: mac}
+		if p.TLSCert != "" {
+			if cfg.TLSCertPEM, err = lnd.ParseTLSCert(p.TLSCert); err != nil {
+				return nil, invalidWallet("tls_cert", "must be the node's tls.cert (PEM, or base64/hex DER): %v", err)
+			}
 		}
 	}
 	if err := lnd.CheckReceiveOnly(cfg.Macaroon); err != nil {

@@ -16,7 +16,8 @@ import (
 	"time"
 )
 
-// Btcd is the network's chain backend.
+// Btcd is one btcd: the network's chain backend, which the lnd nodes use,
+// or its miner.
 type Btcd struct {
 	RPCAddr  string // host:port of the JSON-RPC server (TLS)
 	P2PAddr  string
@@ -27,7 +28,8 @@ type Btcd struct {
 	LogPath  string // btcd's output; its own log is under Dir/logs
 
 	bin        string
-	miningAddr string
+	miningAddr string // --miningaddr, for generate
+	connect    string // --connect: the only peer, and no listening
 	proc       *process
 	http       *http.Client
 }
@@ -68,13 +70,17 @@ func (b *Btcd) run(ctx context.Context) error {
 		"--rpcuser=" + b.RPCUser,
 		"--rpcpass=" + b.RPCPass,
 		"--rpclisten=" + b.RPCAddr,
-		"--listen=" + b.P2PAddr,
 		"--rpccert=" + b.CertPath,
 		"--rpckey=" + filepath.Join(b.Dir, "rpc.key"),
 		"--txindex",
 		"--nobanning",
 		"--nostalldetect",
 		"--trickleinterval=100ms",
+	}
+	if b.connect != "" {
+		args = append(args, "--connect="+b.connect, "--nolisten")
+	} else {
+		args = append(args, "--listen="+b.P2PAddr)
 	}
 	if b.miningAddr != "" {
 		args = append(args, "--miningaddr="+b.miningAddr)
@@ -102,22 +108,14 @@ func (b *Btcd) run(ctx context.Context) error {
 				Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
 			}
 		}
-		var height int64
-		return b.call(ctx, "getblockcount", nil, &height) == nil, nil
+		_, err := b.height(ctx)
+		return err == nil, nil
 	})
 	if err != nil {
 		b.stop()
 		return fmt.Errorf("btcd: %w", err)
 	}
 	return nil
-}
-
-// restartMining restarts btcd, on the same ports and data, so that generate
-// pays addr: btcd has no generatetoaddress, only --miningaddr.
-func (b *Btcd) restartMining(ctx context.Context, addr string) error {
-	b.stop()
-	b.miningAddr = addr
-	return b.run(ctx)
 }
 
 // stop stops btcd, killing it if it does not stop in time.
@@ -134,20 +132,25 @@ func (b *Btcd) generate(ctx context.Context, n int) (int64, error) {
 	if err := b.call(ctx, "generate", []any{n}, nil); err != nil {
 		return 0, fmt.Errorf("btcd generate %d: %w", n, err)
 	}
-	var height int64
-	if err := b.call(ctx, "getblockcount", nil, &height); err != nil {
+	height, err := b.height(ctx)
+	if err != nil {
 		return 0, fmt.Errorf("btcd getblockcount: %w", err)
 	}
 	return height, nil
 }
 
-// mempoolSize returns the number of unconfirmed transactions.
-func (b *Btcd) mempoolSize(ctx context.Context) (int, error) {
+// mempool returns the ids of the unconfirmed transactions.
+func (b *Btcd) mempool(ctx context.Context) ([]string, error) {
 	var txids []string
-	if err := b.call(ctx, "getrawmempool", nil, &txids); err != nil {
-		return 0, err
-	}
-	return len(txids), nil
+	err := b.call(ctx, "getrawmempool", nil, &txids)
+	return txids, err
+}
+
+// height returns the height of the best chain.
+func (b *Btcd) height(ctx context.Context) (int64, error) {
+	var height int64
+	err := b.call(ctx, "getblockcount", nil, &height)
+	return height, err
 }
 
 // call makes one JSON-RPC 1.0 call.

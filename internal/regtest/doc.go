@@ -1,8 +1,8 @@
-// Package regtest runs a real, private Lightning network for tests: one btcd
-// on regtest and two lnd nodes, the merchant ("alice", whose wallet the
-// gateway receives into) and the customer ("bob", who pays), joined by one
-// channel from the customer to the merchant. Everything listens on free
-// loopback ports inside a temporary directory.
+// Package regtest runs a real, private Lightning network for tests: btcd on
+// regtest (plus a second btcd that mines) and two lnd nodes, the merchant
+// ("alice", whose wallet the gateway receives into) and the customer ("bob",
+// who pays), joined by one channel from the customer to the merchant.
+// Everything listens on free loopback ports inside a temporary directory.
 //
 // Start brings a network up for one test (or one package, through New and
 // Close in TestMain) and stops it when the test ends. The binaries come from

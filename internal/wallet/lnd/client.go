@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -93,7 +94,7 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("lnd: unknown network %q", cfg.Network)
 	}
-	tlsConfig, err := pinnedTLS(cfg.TLSCertPEM)
+	tlsConfig, err := pinnedTLS(cfg.TLSCertPEM, base.Hostname())
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +138,8 @@ func parseRESTURL(s string) (*url.URL, error) {
 		return nil, fmt.Errorf("lnd: REST URL %q: want https://host:port (lnd serves REST over TLS)", s)
 	}
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("lnd: REST URL %q: want https://host:port", s)
+		// Not quoted: it may hold a password.
+		return nil, errors.New("lnd: the REST URL must be just https://host:port")
 	}
 	if u.Port() == "" {
 		u.Host = net.JoinHostPort(u.Hostname(), "8080")
@@ -147,33 +149,52 @@ func parseRESTURL(s string) (*url.URL, error) {
 
 // pinnedTLS trusts only certPEM when given, and the system roots otherwise.
 //
-// lnd's certificate is self-signed and a CA of its own; the pin is that
-// exact key, so the host name is not checked against it: nodes are reached
-// by names lnd did not put in the certificate (an onion address, a Docker
-// or LAN name) and a certificate made for another name is of no use to
-// anyone without lnd's key.
-func pinnedTLS(certPEM []byte) (*tls.Config, error) {
+// lnd's certificate is self-signed: when the node presents exactly the
+// pinned certificate, the host name is not checked, for nodes are reached by
+// names lnd did not put in it (an onion address, a Docker or LAN name) and
+// the pin already names the one key that may answer. Any other certificate
+// must chain to the pinned one and name host, as usual.
+func pinnedTLS(certPEM []byte, host string) (*tls.Config, error) {
 	if len(bytes.TrimSpace(certPEM)) == 0 {
 		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(certPEM) {
+	var pinned []*x509.Certificate
+	for rest := certPEM; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil && b.Type == "CERTIFICATE" {
+			pinned = append(pinned, c)
+		}
+	}
+	if len(pinned) == 0 {
 		return nil, errors.New("lnd: the TLS certificate is not PEM (-----BEGIN CERTIFICATE-----, lnd's tls.cert)")
+	}
+	pool := x509.NewCertPool()
+	for _, c := range pinned {
+		pool.AddCert(c)
 	}
 	return &tls.Config{
 		MinVersion: tls.VersionTLS12,
 		RootCAs:    pool,
-		// Verification happens in VerifyConnection, without the host name.
+		// Verification happens in VerifyConnection.
 		InsecureSkipVerify: true,
 		VerifyConnection: func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) == 0 {
 				return errors.New("lnd: no TLS certificate presented")
 			}
+			leaf := cs.PeerCertificates[0]
+			for _, c := range pinned {
+				if leaf.Equal(c) {
+					return nil
+				}
+			}
 			inter := x509.NewCertPool()
 			for _, c := range cs.PeerCertificates[1:] {
 				inter.AddCert(c)
 			}
-			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter})
+			_, err := leaf.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, DNSName: host})
 			if err != nil {
 				return fmt.Errorf("lnd: the node's TLS certificate is not the pinned one "+
 					"(did lnd make a new tls.cert? then reconnect with the new one): %w", err)
