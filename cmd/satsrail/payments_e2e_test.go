@@ -30,6 +30,9 @@ func waitStatus(t *testing.T, api, key, id, want string) map[string]any {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, s := call(t, "GET", api+"/checkout_sessions/"+id, key, nil)
+		if cs, ok := s["checkout_session"].(map[string]any); ok { // 410 carries the session inside
+			s = cs
+		}
 		if s["status"] == want {
 			return s
 		}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/metrics"
+	"github.com/satsrail/satsrail/internal/rates"
 )
 
 // readiness builds /readyz's checks: the database answers and is migrated
@@ -46,9 +50,30 @@ func readiness(store interface {
 	}
 }
 
-// streamNode names this process in wallet stream leases: host and port,
-// unique among the nodes of one deployment.
-func streamNode(ln net.Listener) string {
+// defaultNodeID names this process when --node-id is not given (in
+// metrics, logs and wallet stream leases): hostname and port, unique among
+// the nodes of one deployment.
+func defaultNodeID(ln net.Listener) string {
 	host, _ := os.Hostname()
-	return host + "/" + ln.Addr().String()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return cmp.Or(host, "localhost") + ":" + port
+}
+
+// priceAges reads the age of every price the rate source holds, for the
+// satsrail_price_age_seconds gauge: each provider's latest quote per
+// currency, and the median quotes use (absent while a currency has none).
+func priceAges(src *rates.Source) func() []metrics.PriceAge {
+	return func() []metrics.PriceAge {
+		now := time.Now()
+		var out []metrics.PriceAge
+		for _, q := range src.Quotes() {
+			out = append(out, metrics.PriceAge{Currency: q.Currency, Source: q.Provider, Age: now.Sub(q.FetchedAt)})
+		}
+		for _, cur := range gateway.Currencies() {
+			if r, err := src.Rate(context.Background(), cur); err == nil && r.Source == "median" {
+				out = append(out, metrics.PriceAge{Currency: cur, Source: "median", Age: now.Sub(r.FetchedAt)})
+			}
+		}
+		return out
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/satsrail/satsrail/internal/checkout"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
+	"github.com/satsrail/satsrail/internal/metrics"
 	"github.com/satsrail/satsrail/internal/ratelimit"
 	"github.com/satsrail/satsrail/internal/ratelimit/redislimit"
 	"github.com/satsrail/satsrail/internal/rates"
@@ -49,6 +51,7 @@ type serveConfig struct {
 	allowPrivateWebhooks      bool
 	webhookTimeout            time.Duration
 	redisURL                  string
+	nodeID                    string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -75,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
+	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -92,6 +96,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Listen first: the port names the node (--node-id's default) in
+	// metrics, logs and stream leases.
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; this covers failures before Serve
+	base := "http://" + ln.Addr().String()
+	if c.publicURL == "" {
+		c.publicURL = base
+	}
+	c.nodeID = cmp.Or(c.nodeID, defaultNodeID(ln))
+	log = log.With("node", c.nodeID)
+	m := metrics.New(c.nodeID)
 
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	providers, err := rates.ParseProviders(c.rateProviders, httpClient)
@@ -106,6 +124,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--fixed-rates: %w", err)
 	}
 	rateSource := rates.New(rates.Config{Providers: providers, Fixed: fixed, Interval: c.rateInterval, Logger: log})
+	m.WatchPrices(priceAges(rateSource))
 
 	c.dataDir = *sf.dataDir
 	store, latest, err := sf.open(ctx)
@@ -128,21 +147,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
 		Wallets: walletSet, Decode: bolt11.Decode, Backends: backends{},
 		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks),
+		OnSession:   func(event string, mode gateway.Mode) { m.Session(event, string(mode)) },
+		OnSettle:    func(path string, mode gateway.Mode) { m.Settled(path, string(mode)) },
+		OnReconcile: func(completed int, _ error) { m.Reconciled(completed) },
 	})
 
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	if c.publicURL == "" {
-		c.publicURL = base
-	}
 	var limiter httpapi.Limiter = ratelimit.NewMemory()
 	if c.redisURL != "" {
 		rl, err := redislimit.Open(c.redisURL)
 		if err != nil {
-			ln.Close()
 			return fmt.Errorf("--redis-url: %w", err)
 		}
 		defer rl.Close()
@@ -150,10 +163,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	api := httpapi.New(httpapi.Config{
 		Service: svc, Logger: log, PublicURL: c.publicURL, Limiter: limiter, PublicRateLimit: c.publicRateLimit,
-		Readiness: readiness(store, latest, rateSource),
+		Readiness: readiness(store, latest, rateSource), Observe: m.ObserveHTTP,
 	})
-	pages := checkout.New(checkout.Config{Service: svc, Logger: log, Limiter: limiter, RateLimit: c.checkoutRateLimit})
+	pages := checkout.New(checkout.Config{Service: svc, Logger: log, Limiter: limiter, RateLimit: c.checkoutRateLimit,
+		Observe: m.ObserveHTTP})
 	root := http.NewServeMux()
+	// Unauthenticated, as Prometheus expects: keep it off the public
+	// internet (firewall, or a proxy that does not forward /metrics).
+	root.Handle("GET /metrics", m.Handler())
 	root.Handle("/", api)
 	root.Handle("/checkout/", pages)
 	root.Handle("/static/checkout/", pages)
@@ -169,7 +186,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	if c.demo {
 		if err := startDemo(ctx, svc, c.publicURL, stdout); err != nil {
-			ln.Close()
 			return err
 		}
 	}
@@ -181,11 +197,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
 	g.Go(func() error { return testWallet.Run(gctx) })
 	g.Go(func() error {
-		return (&watch.Streams{Service: svc, Store: store, Wallets: walletSet, Node: streamNode(ln), Logger: log}).Run(gctx)
+		return (&watch.Streams{Service: svc, Store: store, Wallets: walletSet, Node: c.nodeID, Logger: log,
+			OnStream: m.WalletStream}).Run(gctx)
 	})
 	g.Go(func() error {
 		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, c.webhookTimeout),
-			Schedule: schedule, Timeout: c.webhookTimeout, Logger: log}).Run(gctx)
+			Schedule: schedule, Timeout: c.webhookTimeout, Logger: log,
+			OnAttempt: m.WebhookAttempt, OnClaim: m.WebhookClaimed}).Run(gctx)
 	})
 	g.Go(func() error {
 		return (&watch.Worker{Service: svc, Hints: testWallet.Hints(), ReconcileEvery: c.reconcileEvery, Logger: log}).Run(gctx)

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/satsrail/satsrail/internal/accesslog"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/ratelimit"
 )
@@ -47,6 +48,9 @@ type Config struct {
 	// PollEvery is how often an event stream re-reads the session, to see
 	// changes made by other nodes (default 2s).
 	PollEvery time.Duration
+	// Observe, if set, is told of every request by route pattern (never
+	// the path with its token), method, status and duration.
+	Observe accesslog.Observe
 }
 
 // Handler serves /checkout/....
@@ -58,6 +62,7 @@ type Handler struct {
 	pollEvery time.Duration
 	tmpl      *template.Template
 	mux       *http.ServeMux
+	observe   accesslog.Observe
 }
 
 // New builds the handler.
@@ -69,6 +74,7 @@ func New(cfg Config) *Handler {
 		limit:     cmp.Or(cfg.RateLimit, 300),
 		pollEvery: cmp.Or(cfg.PollEvery, 2*time.Second),
 		mux:       http.NewServeMux(),
+		observe:   cfg.Observe,
 	}
 	if h.limiter == nil {
 		h.limiter = ratelimit.NewMemory()
@@ -94,9 +100,22 @@ func New(cfg Config) *Handler {
 }
 
 // ServeHTTP applies the per-IP limit and the security headers to every
-// checkout route.
+// checkout route, and ends each request with one access-log line and one
+// observation, by route pattern: the token in the path is never logged.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rid := gateway.NewID(gateway.PrefixRequest)
+	_, pattern := h.mux.Handler(r)
+	aw := accesslog.NewWriter(w)
+	w = aw
+	defer func() {
+		accesslog.Done(r.Context(), h.log, h.observe, accesslog.Entry{
+			RequestID: rid, Route: accesslog.Route(pattern), Method: accesslog.Method(r), Status: aw.Status(),
+			Duration: time.Since(start), ClientIP: clientIP(r),
+		})
+	}()
 	hdr := w.Header()
+	hdr.Set("Request-Id", rid)
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("X-Frame-Options", "DENY")

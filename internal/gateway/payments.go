@@ -284,7 +284,23 @@ func (s *Service) applySettlement(ctx context.Context, id string, inv Invoice) (
 	}
 	s.hub.notify(id)
 	s.wakeDeliveries()
+	s.observeSession("completed", out.Mode)
+	if s.cfg.OnSettle != nil {
+		s.cfg.OnSettle(settlePath(ctx), out.Mode)
+	}
 	return out, nil
+}
+
+// settlePathKey marks a context with how a settlement was found, for the
+// OnSettle hook: Reconcile and SimulatePaymentFor set it; a bare
+// SettleByHash is a wallet's hint.
+type settlePathKey struct{}
+
+func settlePath(ctx context.Context) string {
+	if p, ok := ctx.Value(settlePathKey{}).(string); ok {
+		return p
+	}
+	return "hint"
 }
 
 // walletFailed reports a wallet error as wallet_unavailable, whatever the
@@ -309,8 +325,12 @@ func checkPreimage(preimage, hash string) error {
 // expired within ReconcileGrace) and completes the settled ones. It runs at
 // start and periodically, so a payment made while the gateway was down, or
 // whose hint was lost, is never missed. It returns how many it completed.
-func (s *Service) Reconcile(ctx context.Context) (int, error) {
-	completed, after := 0, ""
+func (s *Service) Reconcile(ctx context.Context) (completed int, err error) {
+	if s.cfg.OnReconcile != nil {
+		defer func() { s.cfg.OnReconcile(completed, err) }()
+	}
+	ctx = context.WithValue(ctx, settlePathKey{}, "reconcile")
+	after := ""
 	var errs []error
 	for {
 		batch, err := s.store.ReconcilableSessions(ctx, s.Now().Add(-ReconcileGrace), after, 100)
@@ -359,6 +379,7 @@ func (s *Service) CancelCheckout(ctx context.Context, id string) (*CheckoutSessi
 	if err == nil {
 		s.hub.notify(id)
 		s.wakeDeliveries()
+		s.observeSession("cancelled", out.Mode)
 	}
 	return out, err
 }
@@ -406,7 +427,7 @@ func (s *Service) SimulatePaymentFor(ctx context.Context, id string) (*CheckoutS
 	if err := sim.SimulatePayment(ctx, sess.PaymentHash); err != nil {
 		return nil, walletFailed("simulate payment of "+sess.ID, err)
 	}
-	return s.SettleByHash(ctx, sess.PaymentHash)
+	return s.SettleByHash(context.WithValue(ctx, settlePathKey{}, "simulate"), sess.PaymentHash)
 }
 
 // WatchSession returns a channel that receives a value whenever this

@@ -33,6 +33,19 @@ type Config struct {
 	GuardURL URLGuard
 	// Backends build connected wallets (lnd, ...).
 	Backends WalletBackends
+
+	// Observer hooks, for metrics; nil ones are skipped. Each is called
+	// after its change committed, once per change, on the node that made it.
+	//
+	// OnSession is told of sessions created, completed, expired and
+	// cancelled (event is that word).
+	OnSession func(event string, mode Mode)
+	// OnSettle is told how each completing payment was found: "hint" (a
+	// wallet's hint or stream), "reconcile" (the sweep) or "simulate".
+	OnSettle func(path string, mode Mode)
+	// OnReconcile is told of each finished reconciliation sweep and how many
+	// sessions it completed.
+	OnReconcile func(completed int, err error)
 }
 
 // Defaults.
@@ -192,7 +205,15 @@ func (s *Service) CreateCheckoutSession(ctx context.Context, p *Principal, param
 	if err := s.store.CreateCheckoutSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("create checkout session: %w", err)
 	}
+	s.observeSession("created", sess.Mode)
 	return sess, nil
+}
+
+// observeSession calls the OnSession hook, if any.
+func (s *Service) observeSession(event string, mode Mode) {
+	if s.cfg.OnSession != nil {
+		s.cfg.OnSession(event, mode)
+	}
 }
 
 // GetCheckoutSession returns a session, expiring it first if its time is up
@@ -245,7 +266,9 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 }
 
 func (s *Service) expire(ctx context.Context, scope Scope, id string) (*CheckoutSession, error) {
+	moved := false // this call expired it (not an earlier one)
 	out, err := s.store.UpdateCheckoutSession(ctx, scope, id, func(sess *CheckoutSession) (SessionChange, error) {
+		moved = false
 		switch sess.Status {
 		case StatusExpired:
 			return SessionChange{}, nil
@@ -263,11 +286,15 @@ func (s *Service) expire(ctx context.Context, scope Scope, id string) (*Checkout
 		if err != nil {
 			return SessionChange{}, err
 		}
+		moved = true
 		return SessionChange{Events: []Event{ev}}, nil
 	})
 	if err == nil && out.Status == StatusExpired {
 		s.hub.notify(id)
 		s.wakeDeliveries()
+		if moved {
+			s.observeSession("expired", out.Mode)
+		}
 	}
 	return out, err
 }

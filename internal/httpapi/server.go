@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/satsrail/satsrail/internal/accesslog"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/ratelimit"
 )
@@ -37,6 +38,9 @@ type Config struct {
 	// Readiness reports each dependency's state for /readyz: a nil error
 	// is ready. Nil means always ready.
 	Readiness func(ctx context.Context) map[string]error
+	// Observe, if set, is told of every request by route pattern (never
+	// the raw path), method, status and duration: the metrics hook.
+	Observe accesslog.Observe
 }
 
 // Server is the HTTP API.
@@ -50,6 +54,7 @@ type Server struct {
 	mux       *http.ServeMux
 	patterns  []string
 	readiness func(ctx context.Context) map[string]error
+	observe   accesslog.Observe
 }
 
 // New builds the server and its routes.
@@ -63,6 +68,7 @@ func New(cfg Config) *Server {
 		maxBody:   cmp.Or(cfg.MaxBodyBytes, 64<<10),
 		mux:       http.NewServeMux(),
 		readiness: cfg.Readiness,
+		observe:   cfg.Observe,
 	}
 	if s.limiter == nil {
 		s.limiter = ratelimit.NewMemory()
@@ -71,12 +77,24 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP gives every request a Request-Id, recovers panics, and answers
-// unknown routes and methods in the JSON error shape.
+// ServeHTTP gives every request a Request-Id, recovers panics, answers
+// unknown routes and methods in the JSON error shape, and ends each request
+// with one access-log line and one observation, by route pattern.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	rid := gateway.NewID(gateway.PrefixRequest)
 	w.Header().Set("Request-Id", rid)
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
+	_, pattern := s.mux.Handler(r)
+	aw := accesslog.NewWriter(w)
+	w = aw
+	defer func() {
+		route := accesslog.Route(pattern)
+		accesslog.Done(r.Context(), s.log, s.observe, accesslog.Entry{
+			RequestID: rid, Route: route, Method: accesslog.Method(r), Status: aw.Status(),
+			Duration: time.Since(start), ClientIP: clientIP(r), Quiet: route == "/healthz" || route == "/readyz",
+		})
+	}()
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -86,7 +104,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, gateway.Errorf(gateway.CodeInternal, "panic"))
 		}
 	}()
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	if pattern == "" {
 		s.noRoute(w, r)
 		return
 	}

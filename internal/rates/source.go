@@ -172,6 +172,22 @@ func (s *Source) refreshOne(parent context.Context, p Provider, curs []string) {
 	}
 }
 
+// Quotes returns the latest quote held from each provider for each
+// currency, stale ones included (their age is what monitoring wants to
+// see), ordered by currency then provider.
+func (s *Source) Quotes() []gateway.Quote {
+	s.mu.RLock()
+	out := make([]gateway.Quote, 0, len(s.quotes))
+	for _, q := range s.quotes {
+		out = append(out, q)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b gateway.Quote) int {
+		return cmp.Or(strings.Compare(a.Currency, b.Currency), strings.Compare(a.Provider, b.Provider))
+	})
+	return out
+}
+
 // Supports reports whether currency is configured and some provider can price
 // it or a fixed rate exists for it.
 func (s *Source) Supports(currency string) bool {

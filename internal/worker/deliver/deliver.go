@@ -43,6 +43,11 @@ type Worker struct {
 	Poll   time.Duration
 	Now    func() time.Time
 	Logger *slog.Logger
+	// OnAttempt, if set, is told of each attempt made: result is
+	// "succeeded", "failed" (no retry follows) or "retry", d its latency.
+	OnAttempt func(result string, d time.Duration)
+	// OnClaim, if set, is told how many deliveries this worker claimed.
+	OnClaim func(n int)
 }
 
 // Run delivers until ctx is done, then waits for attempts in flight.
@@ -82,6 +87,9 @@ func (w *Worker) Run(ctx context.Context) error {
 				log.ErrorContext(ctx, "claim webhook deliveries", "err", err)
 			}
 			claimed = len(jobs)
+			if claimed > 0 && w.OnClaim != nil {
+				w.OnClaim(claimed)
+			}
 			// The store caps each endpoint's live leases (on every node), so a
 			// slow endpoint holds at most perEndpoint of these goroutines.
 			for _, job := range jobs {
@@ -132,6 +140,9 @@ func (w *Worker) attempt(ctx context.Context, job gateway.DeliveryJob, schedule 
 		a.Error = outcome.Err.Error()
 	}
 	next := gateway.NextDelivery(d, outcome, schedule, end)
+	if w.OnAttempt != nil {
+		w.OnAttempt(attemptResult(next.Status), a.Latency)
+	}
 	err := w.Store.RecordDeliveryAttempt(context.WithoutCancel(ctx), d.LeaseToken, a, next)
 	switch {
 	case errors.Is(err, gateway.ErrConflict):
@@ -142,6 +153,17 @@ func (w *Worker) attempt(ctx context.Context, job gateway.DeliveryJob, schedule 
 		log.InfoContext(ctx, "webhook attempt", "delivery_id", d.ID, "event_id", job.Event.ID, "endpoint_id", job.Endpoint.ID,
 			"attempt", a.Attempt, "status_code", a.StatusCode, "latency_ms", a.Latency.Milliseconds(), "result", next.Status, "err", a.Error)
 	}
+}
+
+// attemptResult names an attempt's outcome by the delivery's next status.
+func attemptResult(s gateway.DeliveryStatus) string {
+	switch s {
+	case gateway.DeliverySucceeded:
+		return "succeeded"
+	case gateway.DeliveryFailed:
+		return "failed"
+	}
+	return "retry"
 }
 
 func (w *Worker) post(ctx context.Context, job gateway.DeliveryJob, at time.Time, timeout time.Duration) (gateway.AttemptOutcome, string) {
