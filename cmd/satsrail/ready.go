@@ -26,8 +26,10 @@ func readiness(store interface {
 		switch {
 		case err != nil:
 			checks["database"] = fmt.Errorf("unreachable")
-		case v != latest:
+		case v < latest:
 			checks["database"] = fmt.Errorf("schema version %d, this binary needs %d: run satsrail migrate", v, latest)
+		case v > latest:
+			checks["database"] = fmt.Errorf("schema version %d is newer than this binary (%d): upgrade this node", v, latest)
 		default:
 			checks["database"] = nil
 		}
@@ -41,9 +43,13 @@ func readiness(store interface {
 		if err != nil {
 			checks["wallet_streams"] = fmt.Errorf("cannot list wallets")
 		}
+		// Held, not healthy: a merchant's node being down must not take
+		// every gateway node out of the load balancer; its holder keeps the
+		// lease while it retries, and /api/v1/wallet shows the health.
+		now := time.Now()
 		for _, c := range conns {
-			if c.Type == "lnd" && !c.StreamAlive {
-				checks["wallet_streams"] = fmt.Errorf("settlement stream of %s is down", c.ID)
+			if c.Type == "lnd" && !c.StreamLeaseUntil.After(now) {
+				checks["wallet_streams"] = fmt.Errorf("no node holds the settlement stream of %s", c.ID)
 			}
 		}
 		return checks

@@ -19,6 +19,7 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
 	"github.com/satsrail/satsrail/internal/metrics"
+	"github.com/satsrail/satsrail/internal/proxyaddr"
 	"github.com/satsrail/satsrail/internal/ratelimit"
 	"github.com/satsrail/satsrail/internal/ratelimit/redislimit"
 	"github.com/satsrail/satsrail/internal/rates"
@@ -52,6 +53,7 @@ type serveConfig struct {
 	webhookTimeout            time.Duration
 	redisURL                  string
 	nodeID                    string
+	trustedProxies            string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,6 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.autopayAfter, "test-autopay-after", 0, "test wallet: invoices pay themselves this long after creation (0 = off)")
 	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 30*time.Second, "how often every open invoice is looked up in its wallet")
 	fs.StringVar(&c.retrySchedule, "webhook-retry-schedule", "1m,5m,30m,2h", "waits between webhook delivery attempts after a failure; then the delivery has failed")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "load balancers whose X-Forwarded-For is believed (CIDRs or addresses, comma-separated), so per-IP limits see customers")
 	fs.StringVar(&c.redisURL, "redis-url", "", "Redis URL (redis://host:6379/0) for rate limits shared by every node; without it each node counts on its own")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
@@ -175,14 +178,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.Handle("/checkout/", pages)
 	root.Handle("/static/checkout/", pages)
 	root.Handle("POST /checkout/{token}/simulate_payment", api)
+	proxies, err := proxyaddr.Parse(c.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	srv := &http.Server{
-		Handler:           root,
+		Handler:           proxies.Handler(root),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Open checkout event streams end when shutdown starts instead of
+	// holding it up; other requests finish normally.
+	srv.RegisterOnShutdown(pages.CloseStreams)
 
 	if c.demo {
 		if err := startDemo(ctx, svc, c.publicURL, stdout); err != nil {

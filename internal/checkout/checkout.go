@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/satsrail/satsrail/internal/accesslog"
@@ -63,6 +64,8 @@ type Handler struct {
 	tmpl      *template.Template
 	mux       *http.ServeMux
 	observe   accesslog.Observe
+	closing   chan struct{} // closed by CloseStreams
+	closeOnce sync.Once
 }
 
 // New builds the handler.
@@ -74,6 +77,7 @@ func New(cfg Config) *Handler {
 		limit:     cmp.Or(cfg.RateLimit, 300),
 		pollEvery: cmp.Or(cfg.PollEvery, 2*time.Second),
 		mux:       http.NewServeMux(),
+		closing:   make(chan struct{}),
 		observe:   cfg.Observe,
 	}
 	if h.limiter == nil {
@@ -324,6 +328,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-h.closing:
+			return // the server is shutting down; the page falls back to polling
 		case <-changed:
 		case <-poll.C:
 		case <-deadline.C:
@@ -416,3 +422,6 @@ func sameOrigin(r *http.Request) bool {
 	u, err := url.Parse(o)
 	return err == nil && u.Host == r.Host
 }
+
+// CloseStreams ends every open event stream, for a server shutting down.
+func (h *Handler) CloseStreams() { h.closeOnce.Do(func() { close(h.closing) }) }
