@@ -179,7 +179,7 @@ func TestWebhookCrashSafety(t *testing.T) {
 
 // TestWebhookSecretNeverStoredInClear: the whsec_ secret is returned on
 // create (and again on an idempotent replay), but no file of the data dir
-// holds it in clear.
+// (nor, on PostgreSQL, the database) holds it in clear.
 func TestWebhookSecretNeverStoredInClear(t *testing.T) {
 	dir := t.TempDir()
 	sk := newMerchant(t, dir)
@@ -213,6 +213,9 @@ func TestWebhookSecretNeverStoredInClear(t *testing.T) {
 		if strings.Contains(string(b), secret) || strings.Contains(string(b), secret[6:]) {
 			t.Fatalf("%s holds the webhook secret in clear", e.Name())
 		}
+	}
+	if databaseHolds(t, dir, secret, secret[6:]) {
+		t.Fatal("the PostgreSQL database holds the webhook secret in clear")
 	}
 }
 

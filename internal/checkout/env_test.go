@@ -20,7 +20,7 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
 	"github.com/satsrail/satsrail/internal/rates"
-	"github.com/satsrail/satsrail/internal/sqlite"
+	"github.com/satsrail/satsrail/internal/testdb"
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 )
 
@@ -66,7 +66,7 @@ type env struct {
 	t        testing.TB
 	url      string
 	svc      *gateway.Service
-	store    *sqlite.Store
+	store    gateway.Store
 	wallet   *testwallet.Wallet
 	resolver *resolver
 	clock    *clock
@@ -77,11 +77,7 @@ type env struct {
 func setup(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "satsrail.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t)
 	key := make([]byte, 32)
 	rand.Read(key)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}

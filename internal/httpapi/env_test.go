@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
 	"github.com/satsrail/satsrail/internal/rates"
-	"github.com/satsrail/satsrail/internal/sqlite"
+	"github.com/satsrail/satsrail/internal/testdb"
 )
 
 // clock is a settable test clock.
@@ -52,7 +51,7 @@ type env struct {
 	t     testing.TB
 	url   string
 	svc   *gateway.Service
-	store *sqlite.Store
+	store gateway.Store
 	clock *clock
 	rates *rates.Source
 	a, b  merchant
@@ -70,13 +69,9 @@ func setup(t testing.TB, opts ...options) *env {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "satsrail.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t)
 	fixed := map[string]gateway.Decimal{}
+	var err error
 	if !o.noRates {
 		fixed, err = rates.ParseFixed("usd=65000,eur=60000.50,jpy=10000000")
 		if err != nil {

@@ -88,7 +88,10 @@ func TestIdempotencyInProgress(t *testing.T) {
 	if first.status != 201 {
 		t.Fatal(first.status)
 	}
-	rec, err := e.store.BeginIdempotent(context.Background(), gateway.IdempotencyRecord{APIKeyID: p.Key.ID, Key: "probe"}, time.Time{})
+	// The probe record is never stored (the one there is younger than the zero
+	// notBefore), but it must be complete: PostgreSQL checks NOT NULL before ON CONFLICT.
+	probe := gateway.IdempotencyRecord{APIKeyID: p.Key.ID, Key: "probe", RequestHash: []byte("probe"), CreatedAt: e.clock.Now()}
+	rec, err := e.store.BeginIdempotent(context.Background(), probe, time.Time{})
 	if err != nil || rec == nil {
 		t.Fatalf("probe record: %v %v", rec, err)
 	}

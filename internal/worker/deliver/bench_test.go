@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/rates"
-	"github.com/satsrail/satsrail/internal/sqlite"
+	"github.com/satsrail/satsrail/internal/testdb"
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 	"github.com/satsrail/satsrail/internal/worker/deliver"
 	"github.com/satsrail/satsrail/webhook"
@@ -32,15 +31,12 @@ func (t testWallets) Wallet(_ context.Context, s gateway.Scope) (gateway.Wallet,
 // simulated payment (Service.SimulatePaymentFor, what POST
 // /checkout/{token}/simulate_payment runs) to a local receiver holding the
 // checkout.completed webhook verified with the public webhook package, on
-// SQLite with the real delivery worker. Run with -benchtime=1000x. It also
+// the test store (SQLite; PostgreSQL with SATSRAIL_TEST_STORE=postgres) with
+// the real delivery worker. Run with -benchtime=1000x. It also
 // reports the delivery throughput of a 2,000-event backlog to 4 endpoints.
 func BenchmarkPaymentToWebhook(b *testing.B) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(b.TempDir(), "db")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := testdb.Open(b)
 	key := make([]byte, 32)
 	rand.Read(key)
 	tw := testwallet.New(testwallet.Config{Store: st, MasterKey: key})

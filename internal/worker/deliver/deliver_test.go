@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/rates"
 	"github.com/satsrail/satsrail/internal/secretbox"
-	"github.com/satsrail/satsrail/internal/sqlite"
+	"github.com/satsrail/satsrail/internal/testdb"
 	"github.com/satsrail/satsrail/internal/worker/deliver"
 	"github.com/satsrail/satsrail/webhook"
 )
@@ -80,18 +79,14 @@ func (r *receiver) snapshot() []hit {
 
 type env struct {
 	svc   *gateway.Service
-	store *sqlite.Store
+	store gateway.Store
 	scope gateway.Scope
 }
 
 func setup(t *testing.T, schedule []time.Duration, timeout time.Duration) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := testdb.Open(t)
 	key := make([]byte, 32)
 	rand.Read(key)
 	fixed, _ := rates.ParseFixed("usd=65000")
