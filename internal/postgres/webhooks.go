@@ -91,17 +91,24 @@ var (
 	// dueDeliveriesCapped is dueDeliveries for the endpoints in $4 only,
 	// taking from each at most as many as $5 less the leases it has out
 	// (lease_until ≥ now, this transaction's included), soonest first.
-	dueDeliveriesCapped = "SELECT " + jobColumns + `
-		FROM (SELECT id, endpoint_id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn
+	// The window and the lease counts are MATERIALIZED so each is computed
+	// once: before a fresh table has statistics the planner would otherwise
+	// re-run them per due row (seconds for a backlog of a few thousand).
+	dueDeliveriesCapped = `WITH due AS MATERIALIZED (
+		      SELECT id, endpoint_id, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rn
 		      FROM webhook_deliveries
 		      WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
-		        AND id <> ALL ($3) AND endpoint_id = ANY ($4)) due
+		        AND id <> ALL ($3) AND endpoint_id = ANY ($4)),
+		busy AS MATERIALIZED (
+		      SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
+		      WHERE status = 'pending' AND lease_until >= $1 AND endpoint_id = ANY ($4)
+		      GROUP BY endpoint_id)
+		SELECT ` + jobColumns + `
+		FROM due
 		JOIN webhook_deliveries d ON d.id = due.id
 		JOIN events e ON e.id = d.event_id
 		LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.merchant_id = d.merchant_id AND w.mode = d.mode
-		LEFT JOIN (SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
-		           WHERE status = 'pending' AND lease_until >= $1 AND endpoint_id = ANY ($4)
-		           GROUP BY endpoint_id) busy ON busy.endpoint_id = due.endpoint_id
+		LEFT JOIN busy ON busy.endpoint_id = due.endpoint_id
 		WHERE due.rn + COALESCE(busy.n, 0) <= $5
 			AND d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
 		ORDER BY d.next_attempt_at, d.id LIMIT $2
