@@ -102,6 +102,33 @@ type SessionChange struct {
 	Transaction *Transaction
 }
 
+// IdempotencyCompletion is the response of a request run under an
+// Idempotency-Key, stored with the object it created.
+type IdempotencyCompletion struct {
+	APIKeyID string
+	Key      string
+	Status   int
+	Body     []byte
+}
+
+// WithIdempotentResponse marks ctx as a request under an Idempotency-Key:
+// respond renders the response of the object the request creates, which the
+// store then saves in the same transaction as the object.
+func WithIdempotentResponse(ctx context.Context, respond func(obj any) (*IdempotencyCompletion, error)) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, respond)
+}
+
+type idempotentKey struct{}
+
+// idempotentCompletion renders the completion for obj if ctx asks for one.
+func idempotentCompletion(ctx context.Context, obj any) (*IdempotencyCompletion, error) {
+	respond, _ := ctx.Value(idempotentKey{}).(func(any) (*IdempotencyCompletion, error))
+	if respond == nil {
+		return nil, nil
+	}
+	return respond(obj)
+}
+
 // IdempotencyRecord is a stored Idempotency-Key and, once the request has
 // finished, its response.
 type IdempotencyRecord struct {
@@ -129,7 +156,11 @@ type Store interface {
 	ReplaceAPIKey(ctx context.Context, key APIKey) error
 
 	// Checkout sessions.
-	CreateCheckoutSession(ctx context.Context, s *CheckoutSession) error
+	// CreateCheckoutSession stores a new session and, when done is not nil,
+	// completes that in-progress Idempotency-Key record with the response in
+	// the same transaction, so a crash can never leave the session created
+	// but its key unanswered (a retry would create a second one).
+	CreateCheckoutSession(ctx context.Context, s *CheckoutSession, done *IdempotencyCompletion) error
 	GetCheckoutSession(ctx context.Context, scope Scope, id string) (*CheckoutSession, error)
 	ListCheckoutSessions(ctx context.Context, scope Scope, f SessionFilter) (List[CheckoutSession], error)
 	// UpdateCheckoutSession loads session id (in any scope when scope is the

@@ -202,7 +202,11 @@ func (s *Service) CreateCheckoutSession(ctx context.Context, p *Principal, param
 	sess.MerchantID, sess.Mode = scope.MerchantID, scope.Mode
 	sess.CreatedAt, sess.UpdatedAt = now, now
 	sess.ExpiresAt = now.Add(s.checkoutTTL(&p.Merchant))
-	if err := s.store.CreateCheckoutSession(ctx, sess); err != nil {
+	done, err := idempotentCompletion(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateCheckoutSession(ctx, sess, done); err != nil {
 		return nil, fmt.Errorf("create checkout session: %w", err)
 	}
 	s.observeSession("created", sess.Mode)

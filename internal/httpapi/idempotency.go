@@ -77,6 +77,22 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 		return
 	}
 
+	// A create stores its response in the same transaction as the object
+	// (checkout sessions, the POST that matters most): a crash between the
+	// two can then never leave the object made but the key unanswered.
+	storedWithObject := false
+	c.r = r.WithContext(gateway.WithIdempotentResponse(ctx, func(obj any) (*gateway.IdempotencyCompletion, error) {
+		status, v, ok := s.renderCreated(obj)
+		if !ok {
+			return nil, nil
+		}
+		b, err := marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		storedWithObject = true
+		return &gateway.IdempotencyCompletion{APIKeyID: rec.APIKeyID, Key: key, Status: status, Body: b}, nil
+	}))
 	status, resp, herr := c.route.handle(c)
 	var b []byte
 	if herr == nil && status < 300 {
@@ -87,6 +103,12 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 			s.log.ErrorContext(ctx, "forget idempotency key", "request_id", requestID(ctx), "err", err)
 		}
 		s.respond(w, r, status, resp, herr)
+		return
+	}
+	if storedWithObject {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write(b)
 		return
 	}
 	stored := b
@@ -122,4 +144,14 @@ func requestHash(rt route, r *http.Request, body []byte) []byte {
 	}
 	h.Write(body)
 	return h.Sum(nil)
+}
+
+// renderCreated is the response of a create whose object the store saves
+// with its Idempotency-Key response; ok is false for other objects.
+func (s *Server) renderCreated(obj any) (status int, body any, ok bool) {
+	switch o := obj.(type) {
+	case *gateway.CheckoutSession:
+		return http.StatusCreated, s.toSession(o), true
+	}
+	return 0, nil, false
 }

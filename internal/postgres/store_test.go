@@ -530,7 +530,7 @@ func TestUpdateKeepsIdentity(t *testing.T) {
 	s := f.nodes[0]
 	sess := &gateway.CheckoutSession{ID: "cs_a", MerchantID: f.scope.MerchantID, Mode: f.scope.Mode, Status: gateway.StatusPending,
 		AmountCents: 1, Currency: "usd", CreatedAt: f.now, UpdatedAt: f.now}
-	if err := s.CreateCheckoutSession(ctx, sess); err != nil {
+	if err := s.CreateCheckoutSession(ctx, sess, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UpdateCheckoutSession(ctx, f.scope, sess.ID, func(s *gateway.CheckoutSession) (gateway.SessionChange, error) {
@@ -578,7 +578,7 @@ func TestDeleteProductBesideNewSession(t *testing.T) {
 		var createErr, deleteErr error
 		var wg sync.WaitGroup
 		start := make(chan struct{})
-		wg.Go(func() { <-start; createErr = f.nodes[0].CreateCheckoutSession(ctx, sess) })
+		wg.Go(func() { <-start; createErr = f.nodes[0].CreateCheckoutSession(ctx, sess, nil) })
 		wg.Go(func() { <-start; archived, deleteErr = f.nodes[1].DeleteProduct(ctx, f.scope, p.ID, f.now) })
 		close(start)
 		wg.Wait()

@@ -197,7 +197,7 @@ func TestUpdateKeepsIdentity(t *testing.T) {
 	scope := gateway.Scope{MerchantID: m.ID, Mode: gateway.ModeTest}
 	sess := &gateway.CheckoutSession{ID: "cs_a", MerchantID: m.ID, Mode: scope.Mode, Status: gateway.StatusPending,
 		AmountCents: 1, Currency: "usd", CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateCheckoutSession(ctx, sess); err != nil {
+	if err := s.CreateCheckoutSession(ctx, sess, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.UpdateCheckoutSession(ctx, scope, sess.ID, func(s *gateway.CheckoutSession) (gateway.SessionChange, error) {

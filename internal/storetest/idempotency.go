@@ -117,3 +117,37 @@ func testIdempotency(t *testing.T, f *fixture) {
 		}
 	})
 }
+
+// testIdempotentCreate: a session created with an Idempotency-Key completion
+// completes the key in the same transaction — and a failed create leaves the
+// key in progress.
+func testIdempotentCreate(t *testing.T, f *fixture) {
+	keyID := f.keys["sk_test"].ID
+	begin := func(key string) {
+		t.Helper()
+		got, err := f.store.BeginIdempotent(f.ctx, gateway.IdempotencyRecord{APIKeyID: keyID, Key: key, RequestHash: []byte("h"), CreatedAt: at(0)}, at(-60))
+		if err != nil || got != nil {
+			t.Fatalf("BeginIdempotent(%s): %v %v", key, got, err)
+		}
+	}
+	read := func(key string) *gateway.IdempotencyRecord {
+		t.Helper()
+		got, err := f.store.BeginIdempotent(f.ctx, gateway.IdempotencyRecord{APIKeyID: keyID, Key: key, RequestHash: []byte("h"), CreatedAt: at(0)}, at(-60))
+		noErr(t, "BeginIdempotent", err)
+		return got
+	}
+	begin("create-1")
+	s := session(f.scope, "cs_idem_1", at(0))
+	noErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, s,
+		&gateway.IdempotencyCompletion{APIKeyID: keyID, Key: "create-1", Status: 201, Body: []byte(`{"id":"cs_idem_1"}`)}))
+	if rec := read("create-1"); rec == nil || !rec.Done || rec.Status != 201 || string(rec.Body) != `{"id":"cs_idem_1"}` {
+		t.Fatalf("key after the create: %+v", rec)
+	}
+	begin("create-2")
+	dup := session(f.scope, "cs_idem_1", at(1)) // the same id: the insert fails
+	wantErr(t, "CreateCheckoutSession of a taken id", f.store.CreateCheckoutSession(f.ctx, dup,
+		&gateway.IdempotencyCompletion{APIKeyID: keyID, Key: "create-2", Status: 201, Body: []byte(`{}`)}), gateway.ErrConflict)
+	if rec := read("create-2"); rec == nil || rec.Done {
+		t.Fatalf("a failed create completed its key: %+v", rec)
+	}
+}

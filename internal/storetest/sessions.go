@@ -65,13 +65,13 @@ func testSessionRoundTrip(t *testing.T, f *fixture) {
 
 	t.Run("duplicate id is a conflict", func(t *testing.T) {
 		dup := session(f.scope, full.ID, at(9))
-		wantErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, dup), gateway.ErrConflict)
+		wantErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, dup, nil), gateway.ErrConflict)
 	})
 
 	t.Run("duplicate payment hash is a conflict", func(t *testing.T) {
 		dup := session(f.otherMerchant, "cs_samehash", at(9))
 		dup.PaymentHash = full.PaymentHash
-		wantErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, dup), gateway.ErrConflict)
+		wantErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, dup, nil), gateway.ErrConflict)
 		_, err := f.store.GetCheckoutSession(f.ctx, f.otherMerchant, dup.ID)
 		wantErr(t, "GetCheckoutSession(refused session)", err, gateway.ErrNotFound)
 	})

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"Events", testEvents},
 		{"ScopeIsolation", testScopeIsolation},
 		{"Idempotency", testIdempotency},
+		{"IdempotentCreate", testIdempotentCreate},
 		{"TestWalletKeys", testTestWalletKeys},
 		{"TestInvoices", testTestInvoices},
 		{"DueTestInvoices", testDueTestInvoices},
@@ -176,7 +177,7 @@ func session(scope gateway.Scope, id string, created time.Time) *gateway.Checkou
 
 func (f *fixture) createSession(t *testing.T, s *gateway.CheckoutSession) {
 	t.Helper()
-	if err := f.store.CreateCheckoutSession(f.ctx, s); err != nil {
+	if err := f.store.CreateCheckoutSession(f.ctx, s, nil); err != nil {
 		t.Fatalf("CreateCheckoutSession(%s): %v", s.ID, err)
 	}
 }
