@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,10 +26,16 @@ type Config struct {
 	MaxConns int
 }
 
+// DefaultMaxConns is the pool size when neither Config nor the URL sets one.
+const DefaultMaxConns = 24
+
 // Store is the PostgreSQL gateway.Store. It is safe for concurrent use, by
 // any number of Stores in any number of processes on one database.
 type Store struct {
 	pool *pgxpool.Pool
+	// lastAnalyze is when the delivery queue's statistics were last
+	// refreshed by a slow claim (unix nanoseconds).
+	lastAnalyze atomic.Int64
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -38,8 +46,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse database URL: %w", redactURLError(err))
 	}
-	if cfg.MaxConns > 0 {
+	switch {
+	case cfg.MaxConns > 0:
 		pc.MaxConns = int32(min(cfg.MaxConns, 1<<20))
+	case !strings.Contains(cfg.URL, "pool_max_conns"):
+		// pgx's default (4 on two cores) serialises the delivery workers'
+		// commits behind each other: each waits for its own WAL flush.
+		pc.MaxConns = DefaultMaxConns
 	}
 	if _, ok := pc.ConnConfig.RuntimeParams["application_name"]; !ok {
 		pc.ConnConfig.RuntimeParams["application_name"] = "satsrail"
