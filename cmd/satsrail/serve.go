@@ -130,19 +130,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	m.WatchPrices(priceAges(rateSource))
 
 	c.dataDir = *sf.dataDir
-	store, latest, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	keyDir, err := sf.keyDir()
 	if err != nil && c.masterKey == "" {
-		return err
+		return err // before touching the database
 	}
 	key, err := masterKey(c.masterKey, keyDir)
 	if err != nil {
 		return err
 	}
+	store, latest, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
 	walletSet := &gateway.Wallets{Store: store, Backends: backends{}, Sealer: sealer(key),
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
