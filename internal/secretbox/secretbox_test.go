@@ -34,7 +34,9 @@ func TestSealOpen(t *testing.T) {
 		if got, want := len(sealed), len(plain)+secretbox.Overhead; got != want {
 			t.Errorf("sealed length = %d, want %d", got, want)
 		}
-		if len(plain) > 0 && bytes.Contains(sealed, plain) {
+		// (A 1-byte plaintext turns up in 29 random bytes about 11% of the
+		// time; only a longer one in the box means it leaked.)
+		if len(plain) >= 8 && bytes.Contains(sealed, plain) {
 			t.Error("sealed box contains the plaintext")
 		}
 		got, err := secretbox.Open(key, sealed)
