@@ -409,6 +409,8 @@ func (c *Client) SubscribeSettled(ctx context.Context, settleIndex uint64,
 			return fmt.Errorf("lnd: invoice stream: %w", err)
 		}
 		switch {
+		case msg.Error != nil && ctx.Err() != nil:
+			return ctx.Err() // lnd reports our own cancellation as a stream error
 		case msg.Error != nil:
 			msg.Error.Status = resp.StatusCode
 			return fmt.Errorf("lnd: invoice stream: %w", msg.Error)
