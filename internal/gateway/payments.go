@@ -420,7 +420,7 @@ func (s *Service) SimulatePaymentFor(ctx context.Context, id string) (*CheckoutS
 	if err != nil {
 		return nil, err
 	}
-	sim, ok := unwrapWallet(w).(PaymentSimulator)
+	sim, ok := UnwrapWallet(w).(PaymentSimulator)
 	if !ok {
 		return nil, Errorf(CodePermissionDenied, "This test mode is connected to a real wallet; pay the invoice with a wallet instead.")
 	}

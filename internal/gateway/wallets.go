@@ -170,8 +170,9 @@ func (t *trackedWallet) CreateInvoice(ctx context.Context, req InvoiceRequest) (
 // Unwrap gives access to the backend's optional interfaces.
 func (t *trackedWallet) Unwrap() Wallet { return t.Wallet }
 
-// unwrapWallet finds the backend behind wrappers.
-func unwrapWallet(w Wallet) Wallet {
+// UnwrapWallet finds the backend behind wrappers, to reach its optional
+// interfaces (PaymentSimulator, ConnectionTester, SettlementSubscriber).
+func UnwrapWallet(w Wallet) Wallet {
 	for {
 		u, ok := w.(interface{ Unwrap() Wallet })
 		if !ok {
@@ -225,7 +226,7 @@ func (s *Service) ConnectWallet(ctx context.Context, scope Scope, p WalletParams
 func testWallet(ctx context.Context, w Wallet) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if t, ok := unwrapWallet(w).(ConnectionTester); ok {
+	if t, ok := UnwrapWallet(w).(ConnectionTester); ok {
 		return t.Test(ctx)
 	}
 	inv, err := w.CreateInvoice(ctx, InvoiceRequest{AmountMsat: 1000, Memo: "satsrail connection test", ExpiresAt: time.Now().Add(time.Minute)})

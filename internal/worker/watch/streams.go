@@ -111,7 +111,7 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 		log.ErrorContext(ctx, "open wallet for streaming", "wallet_id", conn.ID, "err", err)
 		return
 	}
-	sub, ok := unwrap(w).(gateway.SettlementSubscriber)
+	sub, ok := gateway.UnwrapWallet(w).(gateway.SettlementSubscriber)
 	if !ok {
 		return // this backend has no stream; reconciliation polls it
 	}
@@ -168,15 +168,5 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 func (s *Streams) health(ctx context.Context, id string, fn func(*gateway.WalletConnection)) {
 	if err := s.Store.UpdateWalletHealth(ctx, id, fn); err != nil && !errors.Is(err, gateway.ErrNotFound) && ctx.Err() == nil && s.Logger != nil {
 		s.Logger.WarnContext(ctx, "update wallet health", "wallet_id", id, "err", err)
-	}
-}
-
-func unwrap(w gateway.Wallet) gateway.Wallet {
-	for {
-		u, ok := w.(interface{ Unwrap() gateway.Wallet })
-		if !ok {
-			return w
-		}
-		w = u.Unwrap()
 	}
 }
