@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 // Config says where the database lives.
@@ -22,6 +23,10 @@ type Config struct {
 type Store struct {
 	writer *sql.DB // one connection; every write and read-modify-write
 	reader *sql.DB // query-only pool for plain reads
+
+	mu      sync.Mutex  // guards the group commit's queue and leading
+	queue   []*writeJob // writes waiting for the next batch
+	leading bool        // a caller is running batches
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -40,11 +45,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader, err := sql.Open("sqlite", dsn(cfg.Path, "_pragma=query_only(1)"))
-	if err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
-	}
+	reader := openDB(dsn(cfg.Path, "_pragma=query_only(1)"))
 	reader.SetMaxOpenConns(readerConns)
 	reader.SetMaxIdleConns(readerConns)
 	if err := reader.PingContext(ctx); err != nil {
@@ -67,15 +68,18 @@ func openWriter(path string) (*sql.DB, error) {
 		// driver reads everything after a '?' as parameters.
 		return nil, fmt.Errorf("sqlite: invalid database path %q", path)
 	}
-	db, err := sql.Open("sqlite", dsn(path, "_txlock=immediate"))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
+	db := openDB(dsn(path, "_txlock=immediate"))
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	return db, nil
+}
+
+// openDB is a pool of connections to dsn that keep their prepared
+// statements (stmtcache.go).
+func openDB(dsn string) *sql.DB {
+	return sql.OpenDB(connector{dsn: dsn, drv: &sqlite.Driver{}})
 }
 
 // dsn builds a data source name for path with the pragmas every connection
@@ -107,18 +111,125 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
-// write runs fn in an immediate transaction on the writer and commits it if
-// fn returns nil.
+// write runs fn in the writer's transaction and returns once fn's changes
+// are durable (or fn failed, and nothing of it remains).
+//
+// Writes are group-committed: callers queue their fn; whoever finds no
+// batch running leads one — it begins one immediate transaction, runs every
+// queued fn in it, each inside its own savepoint, and commits once, so one
+// fsync covers all of them. A fn that fails is rolled back to its savepoint
+// alone; the others commit. Nobody is told "done" before the commit is on
+// disk, so no acknowledged write can be lost. When the leader's batch is done
+// it hands the lead to the oldest queued caller, so no caller waits for
+// other callers' batches longer than for its own.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j := &writeJob{ctx: ctx, fn: fn, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	s.mu.Lock()
+	s.queue = append(s.queue, j)
+	if s.leading {
+		s.mu.Unlock()
+		select {
+		case <-j.done:
+			return j.err
+		case <-j.lead: // the previous leader handed over; j is still queued
+		}
+	} else {
+		s.leading = true
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	batch := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	s.runBatch(batch)
+	s.mu.Lock()
+	if len(s.queue) > 0 {
+		s.queue[0].lead <- struct{}{}
+	} else {
+		s.leading = false
+	}
+	s.mu.Unlock()
+	return j.err
+}
+
+// writeJob is one caller's fn waiting for a batch.
+type writeJob struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	err  error
+	done chan struct{} // closed when err is final
+	lead chan struct{} // receives when this caller is to run the next batch
+}
+
+// maxBatch bounds one transaction, so a long queue still commits in steps.
+const maxBatch = 256
+
+// runBatch runs jobs in transactions of at most maxBatch and finishes each.
+func (s *Store) runBatch(jobs []*writeJob) {
+	for len(jobs) > 0 {
+		n := min(len(jobs), maxBatch)
+		s.commitBatch(jobs[:n])
+		for _, j := range jobs[:n] {
+			close(j.done)
+		}
+		jobs = jobs[n:]
+	}
+}
+
+// commitBatch runs jobs in one transaction and sets each one's err.
+func (s *Store) commitBatch(jobs []*writeJob) {
+	fail := func(err error) {
+		for _, j := range jobs {
+			if j.err == nil {
+				j.err = err
+			}
+		}
+	}
+	// Not a caller's ctx: one caller giving up must not end the others'
+	// transaction.
+	ctx := context.Background()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		fail(err)
+		return
 	}
 	defer tx.Rollback() // no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
+	if len(jobs) == 1 {
+		// Alone: no savepoint needed, fn's failure rolls the whole back.
+		j := jobs[0]
+		if j.err = j.fn(tx); j.err == nil {
+			j.err = tx.Commit()
+		}
+		return
 	}
-	return tx.Commit()
+	for _, j := range jobs {
+		if j.err = j.ctx.Err(); j.err != nil {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+			fail(err)
+			return
+		}
+		if j.err = j.fn(tx); j.err != nil {
+			// If SQLite already rolled the whole transaction back (an
+			// interrupted statement does), the savepoint is gone: fail the
+			// batch rather than run the rest outside a transaction.
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO job"); err != nil {
+				fail(fmt.Errorf("sqlite: batch lost its transaction: %w", err))
+				return
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE job"); err != nil {
+			fail(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(err)
+	}
 }
 
 // read runs fn in a read transaction, so the queries in it (a page and its
