@@ -63,6 +63,10 @@ var (
 	ErrRateUnavailable = &Error{Code: CodeRateUnavailable}
 	// ErrConflict is returned by a Store when a unique constraint rejects a write.
 	ErrConflict = errors.New("gateway: conflict")
+	// ErrIdempotencyKeyTaken is returned by a create given an
+	// IdempotencyCompletion whose key already has a live record; nothing was
+	// written. The caller reads that record to answer.
+	ErrIdempotencyKeyTaken = errors.New("gateway: idempotency key taken")
 )
 
 // ErrorCode returns the code of err, or CodeInternal for errors that are not *Error.

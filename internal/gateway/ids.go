@@ -1,9 +1,6 @@
 package gateway
 
-import (
-	"crypto/rand"
-	"math/big"
-)
+import "crypto/rand"
 
 // Object id prefixes (SPEC §1).
 const (
@@ -19,18 +16,21 @@ const (
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // RandomString returns n characters drawn uniformly from base62 using
-// crypto/rand.
+// crypto/rand. Bytes of 248 and above are dropped (248 = 4×62), so every
+// character is equally likely; random bytes are read in one call per batch.
 func RandomString(n int) string {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(base62)))
-	for i := range b {
-		v, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			panic("gateway: crypto/rand failed: " + err.Error())
+	out := make([]byte, 0, n)
+	var buf [64]byte
+	for len(out) < n {
+		chunk := buf[:min(len(buf), n-len(out)+n/8+1)]
+		rand.Read(chunk) // crypto/rand.Read never fails
+		for _, c := range chunk {
+			if c < 248 && len(out) < n {
+				out = append(out, base62[c%62])
+			}
 		}
-		b[i] = base62[v.Int64()]
 	}
-	return string(b)
+	return string(out)
 }
 
 // NewID returns prefix followed by 24 random base62 characters (~143 bits).

@@ -102,13 +102,22 @@ type SessionChange struct {
 	Transaction *Transaction
 }
 
-// IdempotencyCompletion is the response of a request run under an
-// Idempotency-Key, stored with the object it created.
+// IdempotencyCompletion is the record of a request run under an
+// Idempotency-Key, stored finished — with its response — in the same
+// transaction as the object it created. Such a request begins no record: its
+// whole effect is that one transaction, so the key's uniqueness in the store
+// is what stops a duplicate (ErrIdempotencyKeyTaken), on one node or many.
 type IdempotencyCompletion struct {
-	APIKeyID string
-	Key      string
-	Status   int
-	Body     []byte
+	APIKeyID    string
+	Key         string
+	RequestHash []byte
+	CreatedAt   time.Time
+	// An existing record of the key is replaced only if it was created
+	// before ExpiredBefore (its retention is over), or is unfinished and was
+	// created before StaleBefore (its request died with its node).
+	ExpiredBefore, StaleBefore time.Time
+	Status                     int
+	Body                       []byte
 }
 
 // WithIdempotentResponse marks ctx as a request under an Idempotency-Key:
@@ -160,6 +169,8 @@ type Store interface {
 	// completes that in-progress Idempotency-Key record with the response in
 	// the same transaction, so a crash can never leave the session created
 	// but its key unanswered (a retry would create a second one).
+	// With done, it also stores done's key record, finished, or writes
+	// nothing and returns ErrIdempotencyKeyTaken when the key has a live one.
 	CreateCheckoutSession(ctx context.Context, s *CheckoutSession, done *IdempotencyCompletion) error
 	GetCheckoutSession(ctx context.Context, scope Scope, id string) (*CheckoutSession, error)
 	ListCheckoutSessions(ctx context.Context, scope Scope, f SessionFilter) (List[CheckoutSession], error)
@@ -202,6 +213,9 @@ type Store interface {
 	// (nil, nil), or returns the existing record if one is younger than
 	// notBefore. Older records are replaced.
 	BeginIdempotent(ctx context.Context, rec IdempotencyRecord, notBefore time.Time) (*IdempotencyRecord, error)
+	// LookupIdempotent returns the record of (keyID, key) if one was created
+	// at or after notBefore, else ErrNotFound. It writes nothing.
+	LookupIdempotent(ctx context.Context, keyID, key string, notBefore time.Time) (*IdempotencyRecord, error)
 	// CompleteIdempotent stores the response of an in-progress record.
 	CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error
 	// AbortIdempotent forgets an in-progress record so the request can be retried.

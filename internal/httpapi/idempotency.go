@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -39,6 +41,10 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	rec := gateway.IdempotencyRecord{APIKeyID: c.p.Key.ID, Key: key, RequestHash: requestHash(c.route, r, body), CreatedAt: now}
+	if c.route.storesWithObject() {
+		s.idempotentCreate(c, rec)
+		return
+	}
 	store := s.svc.Store()
 	ctx := r.Context()
 	existing, err := store.BeginIdempotent(ctx, rec, now.Add(-s.svc.IdempotencyTTL()))
@@ -48,51 +54,16 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 			existing, err = store.BeginIdempotent(ctx, rec, now.Add(-s.svc.IdempotencyTTL()))
 		}
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		s.writeError(w, r, err)
 		return
-	case existing == nil:
-		// This request runs.
-	case !bytes.Equal(existing.RequestHash, rec.RequestHash):
-		s.writeError(w, r, gateway.Errorf(gateway.CodeIdempotency,
-			"This Idempotency-Key was already used with a different request; use a new key for a new request."))
-		return
-	case !existing.Done:
-		s.writeError(w, r, gateway.Errorf(gateway.CodeIdempotencyInProgress,
-			"A request with this Idempotency-Key is still being processed; retry in a moment."))
-		return
-	default:
-		body := existing.Body
-		if c.route.returnsSecret() {
-			if body, err = s.svc.OpenStored(body); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-		}
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		w.Write(body)
+	}
+	if existing != nil {
+		s.answerExisting(c, rec, existing)
 		return
 	}
 
-	// A create stores its response in the same transaction as the object
-	// (checkout sessions, the POST that matters most): a crash between the
-	// two can then never leave the object made but the key unanswered.
-	storedWithObject := false
-	c.r = r.WithContext(gateway.WithIdempotentResponse(ctx, func(obj any) (*gateway.IdempotencyCompletion, error) {
-		status, v, ok := s.renderCreated(obj)
-		if !ok {
-			return nil, nil
-		}
-		b, err := marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		storedWithObject = true
-		return &gateway.IdempotencyCompletion{APIKeyID: rec.APIKeyID, Key: key, Status: status, Body: b}, nil
-	}))
+	// This request runs.
 	status, resp, herr := c.route.handle(c)
 	var b []byte
 	if herr == nil && status < 300 {
@@ -103,12 +74,6 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 			s.log.ErrorContext(ctx, "forget idempotency key", "request_id", requestID(ctx), "err", err)
 		}
 		s.respond(w, r, status, resp, herr)
-		return
-	}
-	if storedWithObject {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(status)
-		w.Write(b)
 		return
 	}
 	stored := b
@@ -123,9 +88,97 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 		// record goes stale.
 		s.log.ErrorContext(ctx, "store idempotent response", "request_id", requestID(ctx), "err", err)
 	}
+	writeRaw(w, status, b)
+}
+
+// idempotentCreate runs a create whose key record the store writes with the
+// object (route.storesWithObject): a look at the key decides a repeat at
+// once; otherwise the request runs, and the store's unique key stops a
+// concurrent duplicate (ErrIdempotencyKeyTaken), which then answers from
+// the record that won. A failed create writes no record, so it can be
+// corrected and retried.
+func (s *Server) idempotentCreate(c *call, rec gateway.IdempotencyRecord) {
+	w, r := c.w, c.r
+	ctx := r.Context()
+	store := s.svc.Store()
+	notBefore := rec.CreatedAt.Add(-s.svc.IdempotencyTTL())
+	existing, err := store.LookupIdempotent(ctx, rec.APIKeyID, rec.Key, notBefore)
+	switch {
+	case errors.Is(err, gateway.ErrNotFound):
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	case existing.Done || rec.CreatedAt.Sub(existing.CreatedAt) <= staleInProgress ||
+		!bytes.Equal(existing.RequestHash, rec.RequestHash):
+		s.answerExisting(c, rec, existing)
+		return
+	}
+	var b []byte
+	c.r = r.WithContext(gateway.WithIdempotentResponse(ctx, func(obj any) (*gateway.IdempotencyCompletion, error) {
+		status, v, ok := s.renderCreated(obj)
+		if !ok {
+			return nil, fmt.Errorf("idempotent create of %T: no stored response", obj)
+		}
+		if b, err = marshal(v); err != nil {
+			return nil, err
+		}
+		return &gateway.IdempotencyCompletion{APIKeyID: rec.APIKeyID, Key: rec.Key, RequestHash: rec.RequestHash,
+			CreatedAt: rec.CreatedAt, ExpiredBefore: notBefore, StaleBefore: rec.CreatedAt.Add(-staleInProgress),
+			Status: status, Body: b}, nil
+	}))
+	status, resp, herr := c.route.handle(c)
+	if errors.Is(herr, gateway.ErrIdempotencyKeyTaken) {
+		// A duplicate won the race. If its record isn't readable yet, it is
+		// still being committed: in progress.
+		existing, err := store.LookupIdempotent(ctx, rec.APIKeyID, rec.Key, notBefore)
+		if errors.Is(err, gateway.ErrNotFound) {
+			existing, err = &gateway.IdempotencyRecord{RequestHash: rec.RequestHash}, nil
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.answerExisting(c, rec, existing)
+		return
+	}
+	if herr != nil || status >= 300 || b == nil {
+		s.respond(w, r, status, resp, herr)
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+// answerExisting answers a request whose key already has a record: the
+// stored response (200, Idempotent-Replayed), 422 for another request under
+// the same key, or 409 while the first still runs.
+func (s *Server) answerExisting(c *call, rec gateway.IdempotencyRecord, existing *gateway.IdempotencyRecord) {
+	w, r := c.w, c.r
+	switch {
+	case !bytes.Equal(existing.RequestHash, rec.RequestHash):
+		s.writeError(w, r, gateway.Errorf(gateway.CodeIdempotency,
+			"This Idempotency-Key was already used with a different request; use a new key for a new request."))
+	case !existing.Done:
+		s.writeError(w, r, gateway.Errorf(gateway.CodeIdempotencyInProgress,
+			"A request with this Idempotency-Key is still being processed; retry in a moment."))
+	default:
+		body := existing.Body
+		if c.route.returnsSecret() {
+			var err error
+			if body, err = s.svc.OpenStored(body); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeRaw(w, http.StatusOK, body)
+	}
+}
+
+// writeRaw answers with a JSON body already encoded.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(body)
 }
 
 // requestHash identifies "the same request": the route and the body's JSON

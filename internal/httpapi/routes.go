@@ -92,6 +92,14 @@ func (rt route) returnsSecret() bool {
 	return rt.method == "POST" && (rt.path == "/webhooks" || rt.path == "/webhooks/{id}/rotate_secret")
 }
 
+// storesWithObject marks the routes whose Idempotency-Key record the store
+// writes, finished, in the transaction that creates the object (see
+// renderCreated): their whole effect is that one transaction, so they need
+// no in-progress record first.
+func (rt route) storesWithObject() bool {
+	return rt.method == "POST" && rt.path == "/checkout_sessions"
+}
+
 // readyz answers 200 when every dependency is ready (database reachable and
 // migrated, a fresh price, wallet streams held) and 503 naming the ones that
 // are not. It never shows a secret: checks report their own short errors.

@@ -53,6 +53,36 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec gateway.IdempotencyReco
 	return found, nil
 }
 
+// LookupIdempotent returns the record of (keyID, key) if one was created at
+// or after notBefore, else gateway.ErrNotFound.
+func (s *Store) LookupIdempotent(ctx context.Context, keyID, key string, notBefore time.Time) (*gateway.IdempotencyRecord, error) {
+	rec, err := scanIdempotency(s.pool.QueryRow(ctx, "SELECT "+idempotencyColumns+
+		" FROM idempotency_keys WHERE api_key_id = $1 AND key = $2 AND created_at >= $3", keyID, key, timeCol(notBefore)))
+	if err != nil {
+		return nil, mapErr(err, "look up idempotent request %q", key)
+	}
+	return &rec, nil
+}
+
+// insertDone stores done's record, finished, unless the key has a live
+// record (see gateway.IdempotencyCompletion); then it writes nothing and
+// returns gateway.ErrIdempotencyKeyTaken. A concurrent insert of the same
+// key on another node makes this one wait for that transaction and then
+// see its row, so two nodes can't both create.
+func insertDone(ctx context.Context, tx pgx.Tx, done *gateway.IdempotencyCompletion) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys AS k (api_key_id, key, request_hash, done, status, body, created_at)
+		VALUES ($1, $2, $3, true, $4, $5, $6)
+		ON CONFLICT (api_key_id, key) DO UPDATE SET request_hash = excluded.request_hash, done = true,
+			status = excluded.status, body = excluded.body, created_at = excluded.created_at
+		WHERE k.created_at < $7 OR (NOT k.done AND k.created_at < $8)`,
+		done.APIKeyID, done.Key, done.RequestHash, done.Status, done.Body, timeCol(done.CreatedAt),
+		timeCol(done.ExpiredBefore), timeCol(done.StaleBefore))
+	if err == nil && tag.RowsAffected() == 0 {
+		err = gateway.ErrIdempotencyKeyTaken
+	}
+	return err
+}
+
 // CompleteIdempotent stores the response of a request; an unknown record is
 // gateway.ErrNotFound.
 func (s *Store) CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error {

@@ -38,19 +38,17 @@ var (
 	sessionList   = listQuery[gateway.CheckoutSession]{table: "checkout_sessions", columns: sessionColumns, scan: scanSession}
 )
 
-// CreateCheckoutSession stores a new session, and completes the request's
-// in-progress Idempotency-Key record with its response in the same
-// transaction when done is given.
+// CreateCheckoutSession stores a new session and, when done is given, its
+// request's finished Idempotency-Key record in the same transaction.
 func (s *Store) CreateCheckoutSession(ctx context.Context, sess *gateway.CheckoutSession, done *gateway.IdempotencyCompletion) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, insertSession, sessionArgs(sess)...); err != nil {
-			return err
-		}
 		if done != nil {
-			if _, err := tx.Exec(ctx, "UPDATE idempotency_keys SET done = true, status = $1, body = $2 WHERE api_key_id = $3 AND key = $4 AND NOT done",
-				done.Status, done.Body, done.APIKeyID, done.Key); err != nil {
+			if err := insertDone(ctx, tx, done); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.Exec(ctx, insertSession, sessionArgs(sess)...); err != nil {
+			return err
 		}
 		return addSessionProducts(ctx, tx, sess.ID, productIDs(sess.LineItems))
 	})

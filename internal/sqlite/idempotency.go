@@ -41,20 +41,56 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec gateway.IdempotencyReco
 	return found, mapErr(err, "begin idempotent request %q", rec.Key)
 }
 
+// LookupIdempotent returns the record of (keyID, key) if one was created at
+// or after notBefore, else gateway.ErrNotFound.
+func (s *Store) LookupIdempotent(ctx context.Context, keyID, key string, notBefore time.Time) (*gateway.IdempotencyRecord, error) {
+	rec, err := scanIdempotency(s.reader.QueryRowContext(ctx, "SELECT "+idempotencyColumns+
+		" FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND created_at >= ?", keyID, key, timeCol(notBefore)))
+	if err != nil {
+		return nil, mapErr(err, "look up idempotent request %q", key)
+	}
+	return &rec, nil
+}
+
+// insertDone stores done's record, finished, unless the key has a live
+// record (see gateway.IdempotencyCompletion); then it writes nothing and
+// returns gateway.ErrIdempotencyKeyTaken.
+func insertDone(ctx context.Context, tx *sql.Tx, done *gateway.IdempotencyCompletion) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (api_key_id, key, request_hash, done, status, body, created_at)
+		VALUES (?, ?, ?, 1, ?, ?, ?)
+		ON CONFLICT (api_key_id, key) DO UPDATE SET request_hash = excluded.request_hash, done = 1,
+			status = excluded.status, body = excluded.body, created_at = excluded.created_at
+		WHERE idempotency_keys.created_at < ? OR (idempotency_keys.done = 0 AND idempotency_keys.created_at < ?)`,
+		done.APIKeyID, done.Key, done.RequestHash, done.Status, done.Body, timeCol(done.CreatedAt),
+		timeCol(done.ExpiredBefore), timeCol(done.StaleBefore))
+	if err == nil {
+		if err = oneRow(res); errors.Is(err, sql.ErrNoRows) {
+			err = gateway.ErrIdempotencyKeyTaken
+		}
+	}
+	return err
+}
+
 // CompleteIdempotent stores the response of a request; an unknown record is
 // gateway.ErrNotFound.
 func (s *Store) CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error {
-	res, err := s.writer.ExecContext(ctx, "UPDATE idempotency_keys SET done = 1, status = ?, body = ? WHERE api_key_id = ? AND key = ?",
-		status, body, keyID, key)
-	if err == nil {
-		err = oneRow(res)
-	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE idempotency_keys SET done = 1, status = ?, body = ? WHERE api_key_id = ? AND key = ?",
+			status, body, keyID, key)
+		if err == nil {
+			err = oneRow(res)
+		}
+		return err
+	})
 	return mapErr(err, "complete idempotent request %q", key)
 }
 
 // AbortIdempotent forgets an in-progress record; a finished one stays.
 func (s *Store) AbortIdempotent(ctx context.Context, keyID, key string) error {
-	_, err := s.writer.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND done = 0", keyID, key)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND done = 0", keyID, key)
+		return err
+	})
 	return mapErr(err, "abort idempotent request %q", key)
 }
 

@@ -37,19 +37,17 @@ var (
 	sessionList   = listQuery[gateway.CheckoutSession]{table: "checkout_sessions", columns: sessionColumns, scan: scanSession}
 )
 
-// CreateCheckoutSession stores a new session, and completes the request's
-// in-progress Idempotency-Key record with its response in the same
-// transaction when done is given.
+// CreateCheckoutSession stores a new session and, when done is given, its
+// request's finished Idempotency-Key record in the same transaction.
 func (s *Store) CreateCheckoutSession(ctx context.Context, sess *gateway.CheckoutSession, done *gateway.IdempotencyCompletion) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, insertSession, sessionArgs(sess)...); err != nil {
-			return err
-		}
 		if done != nil {
-			if _, err := tx.ExecContext(ctx, "UPDATE idempotency_keys SET done = 1, status = ?, body = ? WHERE api_key_id = ? AND key = ? AND done = 0",
-				done.Status, done.Body, done.APIKeyID, done.Key); err != nil {
+			if err := insertDone(ctx, tx, done); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.ExecContext(ctx, insertSession, sessionArgs(sess)...); err != nil {
+			return err
 		}
 		return addSessionProducts(ctx, tx, sess.ID, productIDs(sess.LineItems))
 	})

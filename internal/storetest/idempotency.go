@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -119,35 +120,67 @@ func testIdempotency(t *testing.T, f *fixture) {
 }
 
 // testIdempotentCreate: a session created with an Idempotency-Key completion
-// completes the key in the same transaction — and a failed create leaves the
-// key in progress.
+// stores the key's finished record in the same transaction; a live record of
+// the key stops the create (ErrIdempotencyKeyTaken) with nothing written; an
+// expired record, or an unfinished one gone stale, is replaced; a failed
+// create leaves no record.
 func testIdempotentCreate(t *testing.T, f *fixture) {
 	keyID := f.keys["sk_test"].ID
-	begin := func(key string) {
-		t.Helper()
-		got, err := f.store.BeginIdempotent(f.ctx, gateway.IdempotencyRecord{APIKeyID: keyID, Key: key, RequestHash: []byte("h"), CreatedAt: at(0)}, at(-60))
-		if err != nil || got != nil {
-			t.Fatalf("BeginIdempotent(%s): %v %v", key, got, err)
-		}
+	done := func(key string, created time.Time, body string) *gateway.IdempotencyCompletion {
+		return &gateway.IdempotencyCompletion{APIKeyID: keyID, Key: key, RequestHash: []byte("h-" + body), CreatedAt: created,
+			ExpiredBefore: created.Add(-24 * time.Hour), StaleBefore: created.Add(-time.Minute), Status: 201, Body: []byte(body)}
 	}
-	read := func(key string) *gateway.IdempotencyRecord {
+	lookup := func(key string) *gateway.IdempotencyRecord {
 		t.Helper()
-		got, err := f.store.BeginIdempotent(f.ctx, gateway.IdempotencyRecord{APIKeyID: keyID, Key: key, RequestHash: []byte("h"), CreatedAt: at(0)}, at(-60))
-		noErr(t, "BeginIdempotent", err)
+		got, err := f.store.LookupIdempotent(f.ctx, keyID, key, at(0).Add(-1000*time.Hour))
+		if errors.Is(err, gateway.ErrNotFound) {
+			return nil
+		}
+		noErr(t, "LookupIdempotent", err)
 		return got
 	}
-	begin("create-1")
-	s := session(f.scope, "cs_idem_1", at(0))
-	noErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, s,
-		&gateway.IdempotencyCompletion{APIKeyID: keyID, Key: "create-1", Status: 201, Body: []byte(`{"id":"cs_idem_1"}`)}))
-	if rec := read("create-1"); rec == nil || !rec.Done || rec.Status != 201 || string(rec.Body) != `{"id":"cs_idem_1"}` {
+	noErr(t, "CreateCheckoutSession", f.store.CreateCheckoutSession(f.ctx, session(f.scope, "cs_idem_1", at(0)), done("create-1", at(0), `{"id":"cs_idem_1"}`)))
+	if rec := lookup("create-1"); rec == nil || !rec.Done || rec.Status != 201 || string(rec.Body) != `{"id":"cs_idem_1"}` ||
+		string(rec.RequestHash) != `h-{"id":"cs_idem_1"}` || !rec.CreatedAt.Equal(at(0)) {
 		t.Fatalf("key after the create: %+v", rec)
 	}
-	begin("create-2")
-	dup := session(f.scope, "cs_idem_1", at(1)) // the same id: the insert fails
-	wantErr(t, "CreateCheckoutSession of a taken id", f.store.CreateCheckoutSession(f.ctx, dup,
-		&gateway.IdempotencyCompletion{APIKeyID: keyID, Key: "create-2", Status: 201, Body: []byte(`{}`)}), gateway.ErrConflict)
-	if rec := read("create-2"); rec == nil || rec.Done {
-		t.Fatalf("a failed create completed its key: %+v", rec)
+	if rec, err := f.store.LookupIdempotent(f.ctx, keyID, "create-1", at(1)); !errors.Is(err, gateway.ErrNotFound) {
+		t.Fatalf("LookupIdempotent(notBefore after created_at) = %+v, %v; want ErrNotFound", rec, err)
+	}
+
+	// A live record: the second create writes nothing.
+	wantErr(t, "CreateCheckoutSession under a taken key", f.store.CreateCheckoutSession(f.ctx, session(f.scope, "cs_idem_2", at(5)),
+		done("create-1", at(5), `{"id":"cs_idem_2"}`)), gateway.ErrIdempotencyKeyTaken)
+	if _, err := f.store.GetCheckoutSession(f.ctx, f.scope, "cs_idem_2"); !errors.Is(err, gateway.ErrNotFound) {
+		t.Fatalf("a create under a taken key stored its session: %v", err)
+	}
+	if rec := lookup("create-1"); string(rec.Body) != `{"id":"cs_idem_1"}` {
+		t.Fatalf("a create under a taken key changed the record: %+v", rec)
+	}
+
+	// An unfinished record (a request that began it) is live for a minute,
+	// then stale and replaced; a finished one is live for a day.
+	_, err := f.store.BeginIdempotent(f.ctx, gateway.IdempotencyRecord{APIKeyID: keyID, Key: "create-3", RequestHash: []byte("h"), CreatedAt: at(0)}, at(-60))
+	noErr(t, "BeginIdempotent", err)
+	wantErr(t, "CreateCheckoutSession under an unfinished key", f.store.CreateCheckoutSession(f.ctx, session(f.scope, "cs_idem_3", at(0).Add(30*time.Second)),
+		done("create-3", at(0).Add(30*time.Second), `{"id":"cs_idem_3"}`)), gateway.ErrIdempotencyKeyTaken)
+	noErr(t, "CreateCheckoutSession under a stale key", f.store.CreateCheckoutSession(f.ctx, session(f.scope, "cs_idem_3", at(2)),
+		done("create-3", at(2), `{"id":"cs_idem_3"}`)))
+	if rec := lookup("create-3"); !rec.Done || string(rec.Body) != `{"id":"cs_idem_3"}` {
+		t.Fatalf("stale record not replaced: %+v", rec)
+	}
+
+	// An expired finished record is replaced.
+	noErr(t, "CreateCheckoutSession after the key expired", f.store.CreateCheckoutSession(f.ctx, session(f.scope, "cs_idem_4", at(0).Add(25*time.Hour)),
+		done("create-1", at(0).Add(25*time.Hour), `{"id":"cs_idem_4"}`)))
+	if rec := lookup("create-1"); string(rec.Body) != `{"id":"cs_idem_4"}` {
+		t.Fatalf("expired record not replaced: %+v", rec)
+	}
+
+	// A create that fails (a taken session id) leaves no record.
+	wantErr(t, "CreateCheckoutSession of a taken id", f.store.CreateCheckoutSession(f.ctx, session(f.scope, "cs_idem_1", at(3)),
+		done("create-5", at(3), `{}`)), gateway.ErrConflict)
+	if rec := lookup("create-5"); rec != nil {
+		t.Fatalf("a failed create left its key: %+v", rec)
 	}
 }
