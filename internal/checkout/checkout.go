@@ -66,7 +66,11 @@ type Handler struct {
 	observe   accesslog.Observe
 	closing   chan struct{} // closed by CloseStreams
 	closeOnce sync.Once
+	qrs       *qrCache
 }
+
+// qrCacheSize is how many invoices' QR codes are kept (~12 KiB each).
+const qrCacheSize = 2048
 
 // New builds the handler.
 func New(cfg Config) *Handler {
@@ -79,6 +83,7 @@ func New(cfg Config) *Handler {
 		mux:       http.NewServeMux(),
 		closing:   make(chan struct{}),
 		observe:   cfg.Observe,
+		qrs:       newQRCache(qrCacheSize),
 	}
 	if h.limiter == nil {
 		h.limiter = ratelimit.NewMemory()
@@ -196,7 +201,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	case gateway.StatusCancelled:
 		h.render(w, "cancelled.html", d)
 	default:
-		qr, err := qrSVG(sess.PaymentRequest)
+		qr, err := h.qrs.svg(sess.PaymentRequest)
 		if err != nil {
 			h.fail(w, r, d, err)
 			return
@@ -343,7 +348,7 @@ func (h *Handler) qr(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no payable invoice", http.StatusNotFound)
 		return
 	}
-	svg, err := qrSVG(sess.PaymentRequest)
+	svg, err := h.qrs.svg(sess.PaymentRequest)
 	if err != nil {
 		http.Error(w, "qr failed", http.StatusInternalServerError)
 		return

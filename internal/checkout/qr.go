@@ -1,8 +1,10 @@
 package checkout
 
 import (
+	"container/list"
 	"fmt"
 	"strings"
+	"sync"
 
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -33,4 +35,47 @@ func qrSVG(bolt11 string) (string, error) {
 	}
 	return fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="QR code of the Lightning invoice"><rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="%s"/></svg>`,
 		n, n, n, n, path.String()), nil
+}
+
+// qrCache keeps the SVGs of recently shown invoices. A customer loads a page
+// several times (reloads, the no-script refresh, /qr), and choosing a QR
+// code's mask costs milliseconds; the cache makes every load after the first
+// cost a map lookup. It holds at most max entries, least recently used out.
+type qrCache struct {
+	mu    sync.Mutex
+	max   int
+	items map[string]*list.Element // BOLT11 → element of order holding a qrEntry
+	order *list.List               // most recently used first
+}
+
+type qrEntry struct{ bolt11, svg string }
+
+func newQRCache(max int) *qrCache {
+	return &qrCache{max: max, items: map[string]*list.Element{}, order: list.New()}
+}
+
+// svg returns the QR code of bolt11, making it on a miss.
+func (c *qrCache) svg(bolt11 string) (string, error) {
+	c.mu.Lock()
+	if e, ok := c.items[bolt11]; ok {
+		c.order.MoveToFront(e)
+		c.mu.Unlock()
+		return e.Value.(qrEntry).svg, nil
+	}
+	c.mu.Unlock()
+	svg, err := qrSVG(bolt11) // outside the lock: two misses may both encode
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[bolt11]; !ok {
+		c.items[bolt11] = c.order.PushFront(qrEntry{bolt11, svg})
+		if c.order.Len() > c.max {
+			last := c.order.Back()
+			c.order.Remove(last)
+			delete(c.items, last.Value.(qrEntry).bolt11)
+		}
+	}
+	return svg, nil
 }
