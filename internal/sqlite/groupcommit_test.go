@@ -1,0 +1,65 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// TestGroupCommit: many concurrent writes share transactions; a write that
+// fails leaves nothing of itself (not even the statements it ran before
+// failing) while the writes batched with it commit; a write whose caller
+// gave up before its batch ran does not happen; and statements cached per
+// connection see every committed row.
+func TestGroupCommit(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	ctx := context.Background()
+	if _, err := s.writer.ExecContext(ctx, "CREATE TABLE gc (n INTEGER PRIMARY KEY, note TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	errOdd := errors.New("odd")
+	const n = 400
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.write(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO gc VALUES (?, 'first')", i); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					return fmt.Errorf("write %d: %w", i, errOdd) // after its insert
+				}
+				_, err := tx.ExecContext(ctx, "UPDATE gc SET note = 'second' WHERE n = ?", i)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%2 == 1) != errors.Is(err, errOdd) || (i%2 == 0 && err != nil) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	var count, seconds int
+	if err := s.reader.QueryRowContext(ctx, "SELECT COUNT(*), SUM(note = 'second') FROM gc").Scan(&count, &seconds); err != nil {
+		t.Fatal(err)
+	}
+	if count != n/2 || seconds != n/2 {
+		t.Fatalf("%d rows (%d complete), want %d: a failed write left rows or a good one lost some", count, seconds, n/2)
+	}
+	if err := s.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM gc WHERE n % 2 = 1").Scan(&count); err != nil || count != 0 {
+		t.Fatalf("rows of failed writes: %d %v", count, err)
+	}
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	ran := false
+	if err := s.write(cancelled, func(*sql.Tx) error { ran = true; return nil }); !errors.Is(err, context.Canceled) || ran {
+		t.Fatalf("write with a cancelled context: ran %v, err %v", ran, err)
+	}
+}
