@@ -45,7 +45,7 @@ func TestWalletStreamFailover(t *testing.T) {
 	out := cli(t, "merchant", "create", "--database-url", url, "--name", "F", "--email", "f@example.com", "--json")
 	sk := out[strings.Index(out, `"sk_test":"`)+11:]
 	sk = sk[:strings.Index(sk, `"`)]
-	args := []string{"--database-url", url, "--fixed-rates", "usd=65000", "--reconcile-interval", "1h"}
+	args := []string{"--database-url", url, "--fixed-rates", "usd=65000"}
 	a := start(t, append(args, "--data-dir", t.TempDir())...)
 	b := start(t, append(args, "--data-dir", t.TempDir())...)
 	if status, body := call(t, "PUT", a.url+"/api/v1/wallet", sk, map[string]any{"wallet": map[string]any{
@@ -69,7 +69,8 @@ func TestWalletStreamFailover(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// Reconciliation is off (1h), so only the stream can complete payments.
+	// Periodic reconciliation is off (the default) and both nodes swept at
+	// start, before this session existed, so only the stream can complete it.
 	_, s := call(t, "POST", other.url+"/api/v1/checkout_sessions", sk, seedBody)
 	id := s["id"].(string)
 	page(t, other.url+"/checkout/"+id)

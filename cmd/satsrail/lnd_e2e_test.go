@@ -26,7 +26,9 @@ func TestLNDEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	sk := newMerchant(t, dir)
 	h := newHook(t)
-	args := []string{"--data-dir", dir, "--fixed-rates", "usd=65000", "--checkout-ttl", "20s", "--reconcile-interval", "2s"}
+	// No periodic reconciliation (the default): payments are found by the
+	// settlement stream, and by the sweeps at start and after a reconnect.
+	args := []string{"--data-dir", dir, "--fixed-rates", "usd=65000", "--checkout-ttl", "20s"}
 	g := start(t, args...)
 	api := g.url + "/api/v1"
 

@@ -91,6 +91,34 @@ func TestPaymentWhileGatewayDown(t *testing.T) {
 	}
 }
 
+// TestPaymentFromCLIWhileGatewayRuns: `satsrail testwallet pay`, another
+// process, pays while the gateway runs without periodic reconciliation (the
+// default); the gateway sees the payment in the test wallet's settlement
+// feed and completes the session.
+func TestPaymentFromCLIWhileGatewayRuns(t *testing.T) {
+	dir := t.TempDir()
+	sk := newMerchant(t, dir)
+	g := start(t, "--data-dir", dir, "--fixed-rates", "usd=65000")
+	api := g.url + "/api/v1"
+	for i := range 2 { // the feed goes on after its first payment
+		_, s := call(t, "POST", api+"/checkout_sessions", sk, seedBody)
+		id := s["id"].(string)
+		page(t, g.url+"/checkout/"+id)
+		_, s = call(t, "GET", api+"/checkout_sessions/"+id, sk, nil)
+		bolt11, _ := s["payment_request"].(string)
+		if s["status"] != "pending" || !strings.HasPrefix(bolt11, "lnbcrt") {
+			t.Fatalf("session %d after page load: %v", i, s)
+		}
+		if out := cli(t, "testwallet", "pay", "--data-dir", dir, bolt11); !strings.Contains(out, "paid") {
+			t.Fatalf("testwallet pay: %s", out)
+		}
+		s = waitStatus(t, api, sk, id, "completed")
+		if s["transaction_id"] == nil {
+			t.Fatalf("completed session %d without a transaction: %v", i, s)
+		}
+	}
+}
+
 // TestAutopayAndSimulate: --test-autopay-after pays invoices by itself, and
 // simulate_payment completes at once.
 func TestAutopayAndSimulate(t *testing.T) {

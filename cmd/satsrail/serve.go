@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -54,6 +55,7 @@ type serveConfig struct {
 	redisURL                  string
 	nodeID                    string
 	trustedProxies            string
+	debugAddr                 string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,7 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.expireInterval, "expire-interval", time.Second, "how often pending sessions are checked for expiry")
 	fs.StringVar(&c.masterKey, "master-key", "", "master key sealing secrets at rest (64 hex chars); default: <data-dir>/master.key, created 0600 on first start")
 	fs.DurationVar(&c.autopayAfter, "test-autopay-after", 0, "test wallet: invoices pay themselves this long after creation (0 = off)")
-	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 30*time.Second, "how often every open invoice is looked up in its wallet")
+	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 0, "how often every open invoice is looked up in its wallet, one lookup per pending session (0 = off: only at start and after a wallet stream reconnects, since the wallets' settlement feeds are exact)")
 	fs.StringVar(&c.retrySchedule, "webhook-retry-schedule", "1m,5m,30m,2h", "waits between webhook delivery attempts after a failure; then the delivery has failed")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "load balancers whose X-Forwarded-For is believed (CIDRs or addresses, comma-separated), so per-IP limits see customers")
 	fs.StringVar(&c.redisURL, "redis-url", "", "Redis URL (redis://host:6379/0) for rate limits shared by every node; without it each node counts on its own")
@@ -82,6 +84,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
 	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "also serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (docs/PERFORMANCE.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -216,7 +219,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			OnAttempt: m.WebhookAttempt, OnClaim: m.WebhookClaimed}).Run(gctx)
 	})
 	g.Go(func() error {
-		return (&watch.Worker{Service: svc, Hints: testWallet.Hints(), ReconcileEvery: c.reconcileEvery, Logger: log}).Run(gctx)
+		return (&watch.Worker{Service: svc, Hints: testWallet.Hints(), Feed: testWallet, ReconcileEvery: c.reconcileEvery,
+			Logger: log}).Run(gctx)
 	})
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -224,6 +228,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	})
+	if c.debugAddr != "" {
+		dln, err := net.Listen("tcp", c.debugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		dbg := &http.Server{Handler: debugMux(), ReadHeaderTimeout: 10 * time.Second}
+		g.Go(func() error {
+			<-gctx.Done()
+			return dbg.Close()
+		})
+		g.Go(func() error {
+			if err := dbg.Serve(dln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -292,4 +313,15 @@ func startDemo(ctx context.Context, svc *gateway.Service, publicURL string, stdo
 
 `, id, sk, pk, strings.TrimRight(publicURL, "/"), sk)
 	return nil
+}
+
+// debugMux serves the Go profiler, for --debug-addr only.
+func debugMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

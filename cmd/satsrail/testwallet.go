@@ -30,8 +30,9 @@ func masterKey(flagValue, dataDir string) ([]byte, error) {
 }
 
 // testwalletCmd is `satsrail testwallet pay BOLT11`: pays a test-mode invoice
-// straight in the database, so a payment can be made while the gateway is
-// down; the gateway's reconciliation completes the session when it starts.
+// straight in the database. A running gateway sees the payment in the test
+// wallet's settlement feed within a second or so; one that is down completes
+// the session by reconciliation when it starts.
 func testwalletCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "pay" {
 		fmt.Fprint(stderr, "Usage: satsrail testwallet pay [--data-dir DIR] [--amount-msat N] BOLT11\n")

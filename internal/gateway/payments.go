@@ -322,9 +322,11 @@ func checkPreimage(preimage, hash string) error {
 }
 
 // Reconcile looks up every session that has an invoice and is pending (or
-// expired within ReconcileGrace) and completes the settled ones. It runs at
-// start and periodically, so a payment made while the gateway was down, or
-// whose hint was lost, is never missed. It returns how many it completed.
+// expired within ReconcileGrace) and completes the settled ones: one wallet
+// lookup per session. It runs where a wallet's settlement feed may have
+// missed something — at start (a payment made while the gateway was down)
+// and after a stream reconnects — and periodically only if the operator asks.
+// It returns how many it completed.
 func (s *Service) Reconcile(ctx context.Context) (completed int, err error) {
 	if s.cfg.OnReconcile != nil {
 		defer func() { s.cfg.OnReconcile(completed, err) }()

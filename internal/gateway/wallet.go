@@ -88,6 +88,30 @@ type TestInvoice struct {
 	SettledAt      time.Time // zero while unpaid
 }
 
+// Settlement is one entry of a SettlementFeed: an invoice that settled and
+// its place in the order of settlements.
+type Settlement struct {
+	Seq         int64
+	PaymentHash string
+}
+
+// SettlementFeed is the optional interface of a wallet that keeps its
+// settlements in the order they happened, numbered upward, readable from any
+// number: the built-in test wallet, whose payments are rows in the gateway's
+// database. A watcher reads it from a cursor every second or so, one query a
+// read however many invoices are open, and sees payments made by any process
+// (the `satsrail testwallet pay` command, other nodes). Entries are hints:
+// each leads to a lookup.
+type SettlementFeed interface {
+	// LastSettlement returns the number of the latest settlement, 0 before
+	// the first.
+	LastSettlement(ctx context.Context) (int64, error)
+	// SettlementsAfter lists the settlements numbered after seq, in order,
+	// at most limit. No settlement becomes visible before every one numbered
+	// below it, so a reader whose cursor only moves forward misses none.
+	SettlementsAfter(ctx context.Context, seq int64, limit int) ([]Settlement, error)
+}
+
 // TestWalletStore keeps the built-in test wallet's state in the gateway's
 // database, so payments survive restarts and can be made while the gateway
 // is down.
@@ -102,7 +126,19 @@ type TestWalletStore interface {
 	GetTestInvoice(ctx context.Context, paymentHash string) (*TestInvoice, error)
 	// PayTestInvoice marks an unpaid invoice paid with amount at time at and
 	// returns it; paying a paid invoice changes nothing and returns it as is.
+	// Each payment it records gets the next settlement number (see
+	// TestSettlementsAfter).
 	PayTestInvoice(ctx context.Context, paymentHash string, amount MilliSat, at time.Time) (*TestInvoice, error)
+	// LastTestSettlement returns the settlement number of the latest
+	// payment PayTestInvoice recorded, 0 before the first.
+	LastTestSettlement(ctx context.Context) (int64, error)
+	// TestSettlementsAfter lists the payments PayTestInvoice recorded with
+	// a settlement number above seq, in order, at most limit (≤ 0: no
+	// limit): the test wallet's SettlementFeed. Numbers only grow, and no
+	// payment is visible to a reader before every one numbered below it, so
+	// a cursor that only moves forward misses none. Invoices inserted
+	// already paid are not in it.
+	TestSettlementsAfter(ctx context.Context, seq int64, limit int) ([]Settlement, error)
 	// DueTestInvoices lists unpaid, unexpired invoices created at or before t.
 	DueTestInvoices(ctx context.Context, createdBefore, now time.Time, limit int) ([]TestInvoice, error)
 }

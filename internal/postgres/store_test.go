@@ -612,6 +612,8 @@ func TestQueuesUseTheirIndexes(t *testing.T) {
 		{"ReconcilableSessions", reconcilableSessions, []any{"", zero, 10},
 			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
 		{"DueTestInvoices", dueTestInvoices, []any{zero, zero, 10}, []string{"test_wallet_invoices_due"}},
+		{"LastTestSettlement", lastTestSettlement, nil, []string{"test_wallet_invoices_settled"}},
+		{"TestSettlementsAfter", testSettlementsFrom, []any{0, 10}, []string{"test_wallet_invoices_settled"}},
 		{"ClaimDueDeliveries", dueDeliveries, []any{zero, 10, []string{}}, []string{"webhook_deliveries_due"}},
 		{"ClaimDueDeliveries capped: endpoints", dueEndpoints, []any{zero, []string{}, claimLock}, []string{"webhook_deliveries_endpoint_pending"}},
 		{"ClaimDueDeliveries capped: deliveries", dueDeliveriesCapped, []any{zero, 10, []string{}, []string{"we_a"}, 2},

@@ -32,7 +32,17 @@ var (
 	dueTestInvoices = "SELECT " + testInvoiceColumns + ` FROM test_wallet_invoices
 		WHERE settled_at IS NULL AND expires_at > $1 AND created_at <= $2
 		ORDER BY created_at, payment_hash LIMIT $3`
+	// Both read the partial unique index test_wallet_invoices_settled.
+	lastTestSettlement  = "SELECT COALESCE(MAX(settle_seq), 0) FROM test_wallet_invoices WHERE settle_seq IS NOT NULL"
+	testSettlementsFrom = `SELECT settle_seq, payment_hash FROM test_wallet_invoices
+		WHERE settle_seq > $1 ORDER BY settle_seq LIMIT $2`
 )
+
+// settleLock is the key of the transaction-level advisory lock every test
+// invoice payment holds until it commits, so settlement numbers become
+// visible in the order they were handed out. An arbitrary constant, apart
+// from migrationLock: "twsettle" in ASCII.
+const settleLock int64 = 0x7477736574746c65
 
 // TestWalletKey returns the sealed test wallet node key of merchantID.
 func (s *Store) TestWalletKey(ctx context.Context, merchantID string) ([]byte, error) {
@@ -91,11 +101,21 @@ func (s *Store) GetTestInvoice(ctx context.Context, paymentHash string) (*gatewa
 // touches an unpaid row: a racing payment waits for the row lock, then finds
 // the row paid and leaves it, so an invoice is paid once however many pay
 // it, and every payer reads back the one payment.
+//
+// The payment is numbered one above the latest. Payments take settleLock
+// first and hold it until they commit (which makes them visible before the
+// lock is released), so the next payer's statement sees the number just
+// used, and a reader never sees a number while a smaller one is still to
+// commit: TestSettlementsAfter's order is commit order, on every node.
 func (s *Store) PayTestInvoice(ctx context.Context, paymentHash string, amount gateway.MilliSat, at time.Time) (*gateway.TestInvoice, error) {
 	var inv gateway.TestInvoice
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", settleLock); err != nil {
+			return err
+		}
 		var err error
-		inv, err = scanTestInvoice(tx.QueryRow(ctx, `UPDATE test_wallet_invoices SET amount_paid_msat = $1, settled_at = $2
+		inv, err = scanTestInvoice(tx.QueryRow(ctx, `UPDATE test_wallet_invoices SET amount_paid_msat = $1, settled_at = $2,
+			settle_seq = (`+lastTestSettlement+`) + 1
 			WHERE payment_hash = $3 AND settled_at IS NULL RETURNING `+testInvoiceColumns, amount, timeCol(at), paymentHash))
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
@@ -116,4 +136,22 @@ func (s *Store) DueTestInvoices(ctx context.Context, createdBefore, now time.Tim
 	rows, err := s.pool.Query(ctx, dueTestInvoices, timeCol(now), timeCol(createdBefore), limitArg(limit))
 	invs, err := scanAll(rows, err, scanTestInvoice)
 	return invs, mapErr(err, "due test invoices")
+}
+
+// LastTestSettlement returns the settlement number of the latest test
+// invoice payment, 0 before the first.
+func (s *Store) LastTestSettlement(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.pool.QueryRow(ctx, lastTestSettlement).Scan(&seq)
+	return seq, mapErr(err, "last test settlement")
+}
+
+// TestSettlementsAfter lists the test invoice payments numbered above seq,
+// in order, at most limit (≤ 0: no limit).
+func (s *Store) TestSettlementsAfter(ctx context.Context, seq int64, limit int) ([]gateway.Settlement, error) {
+	rows, err := s.pool.Query(ctx, testSettlementsFrom, seq, limitArg(limit))
+	out, err := scanAll(rows, err, func(r rowScanner) (st gateway.Settlement, err error) {
+		return st, r.Scan(&st.Seq, &st.PaymentHash)
+	})
+	return out, mapErr(err, "test settlements after %d", seq)
 }

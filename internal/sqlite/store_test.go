@@ -283,6 +283,8 @@ func TestQueuesUseTheirIndexes(t *testing.T) {
 		{"ReconcilableSessions", reconcilableSessions, []any{"", 0, "", 0, "", 10},
 			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
 		{"DueTestInvoices", dueTestInvoices, []any{0, 0, 10}, []string{"test_wallet_invoices_due"}},
+		{"LastTestSettlement", lastTestSettlement, nil, []string{"test_wallet_invoices_settled"}},
+		{"TestSettlementsAfter", testSettlementsFrom, []any{0, 10}, []string{"test_wallet_invoices_settled"}},
 		{"ClaimDueDeliveries", dueDeliveries, []any{0, 0, 0, 8, 10}, []string{"webhook_deliveries_due", "webhook_deliveries_leased"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

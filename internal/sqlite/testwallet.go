@@ -30,6 +30,10 @@ var (
 	dueTestInvoices = "SELECT " + testInvoiceColumns + ` FROM test_wallet_invoices
 		WHERE settled_at IS NULL AND expires_at > ? AND created_at <= ?
 		ORDER BY created_at, payment_hash LIMIT ?`
+	// Both read the partial unique index test_wallet_invoices_settled.
+	lastTestSettlement  = "SELECT COALESCE(MAX(settle_seq), 0) FROM test_wallet_invoices WHERE settle_seq IS NOT NULL"
+	testSettlementsFrom = `SELECT settle_seq, payment_hash FROM test_wallet_invoices
+		WHERE settle_seq > ? ORDER BY settle_seq LIMIT ?`
 )
 
 // TestWalletKey returns the sealed test wallet node key of merchantID.
@@ -86,10 +90,14 @@ func (s *Store) GetTestInvoice(ctx context.Context, paymentHash string) (*gatewa
 // PayTestInvoice settles an unpaid test invoice with amount at time at and
 // returns it as stored; a paid one comes back unchanged. The update only
 // touches an unpaid row, so an invoice is paid once however many pay it.
+// The payment is numbered one above the latest: writers of the file, in any
+// process, are serialised by the immediate transaction, so numbers are
+// handed out in commit order and readers see them in order.
 func (s *Store) PayTestInvoice(ctx context.Context, paymentHash string, amount gateway.MilliSat, at time.Time) (*gateway.TestInvoice, error) {
 	var inv gateway.TestInvoice
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE test_wallet_invoices SET amount_paid_msat = ?, settled_at = ?
+		if _, err := tx.ExecContext(ctx, `UPDATE test_wallet_invoices SET amount_paid_msat = ?, settled_at = ?,
+			settle_seq = (`+lastTestSettlement+`) + 1
 			WHERE payment_hash = ? AND settled_at IS NULL`, amount, timeCol(at), paymentHash); err != nil {
 			return err
 		}
@@ -113,4 +121,25 @@ func (s *Store) DueTestInvoices(ctx context.Context, createdBefore, now time.Tim
 	rows, err := s.reader.QueryContext(ctx, dueTestInvoices, timeCol(now), timeCol(createdBefore), limit)
 	invs, err := scanAll(rows, err, scanTestInvoice)
 	return invs, mapErr(err, "due test invoices")
+}
+
+// LastTestSettlement returns the settlement number of the latest test
+// invoice payment, 0 before the first.
+func (s *Store) LastTestSettlement(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.reader.QueryRowContext(ctx, lastTestSettlement).Scan(&seq)
+	return seq, mapErr(err, "last test settlement")
+}
+
+// TestSettlementsAfter lists the test invoice payments numbered above seq,
+// in order, at most limit (≤ 0: no limit).
+func (s *Store) TestSettlementsAfter(ctx context.Context, seq int64, limit int) ([]gateway.Settlement, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.reader.QueryContext(ctx, testSettlementsFrom, seq, limit)
+	out, err := scanAll(rows, err, func(r rowScanner) (st gateway.Settlement, err error) {
+		return st, r.Scan(&st.Seq, &st.PaymentHash)
+	})
+	return out, mapErr(err, "test settlements after %d", seq)
 }

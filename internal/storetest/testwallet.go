@@ -255,3 +255,137 @@ func testDueTestInvoices(t *testing.T, f *fixture) {
 		diff(t, "due hashes", []string{"hash_due_e", "hash_due_h", "hash_due_a"}, hashes)
 	})
 }
+
+func testTestSettlements(t *testing.T, f *fixture) {
+	last := func(t *testing.T) int64 {
+		t.Helper()
+		seq, err := f.store.LastTestSettlement(f.ctx)
+		noErr(t, "LastTestSettlement", err)
+		return seq
+	}
+	after := func(t *testing.T, seq int64, limit int) []gateway.Settlement {
+		t.Helper()
+		got, err := f.store.TestSettlementsAfter(f.ctx, seq, limit)
+		noErr(t, "TestSettlementsAfter", err)
+		return got
+	}
+	pay := func(t *testing.T, hash string) {
+		t.Helper()
+		_, err := f.store.PayTestInvoice(f.ctx, hash, 5_000_000, at(1))
+		noErr(t, "PayTestInvoice("+hash+")", err)
+	}
+
+	t.Run("empty", func(t *testing.T) {
+		if seq := last(t); seq != 0 {
+			t.Errorf("LastTestSettlement = %d before any payment, want 0", seq)
+		}
+		diff(t, "settlements", []gateway.Settlement(nil), after(t, 0, 10))
+	})
+
+	a := testInvoice(f.merchant.ID, "hash_feed_a", at(0), at(15))
+	b := testInvoice(f.other.ID, "hash_feed_b", at(0), at(15))
+	c := testInvoice(f.merchant.ID, "hash_feed_c", at(0), at(15))
+	inserted := testInvoice(f.merchant.ID, "hash_feed_inserted_paid", at(0), at(15))
+	inserted.AmountPaidMsat, inserted.SettledAt = 5_000_000, at(1)
+	for _, inv := range []gateway.TestInvoice{a, b, c, inserted} {
+		f.insertTestInvoice(t, inv)
+	}
+
+	t.Run("payments in the order recorded", func(t *testing.T) {
+		pay(t, b.PaymentHash)
+		pay(t, a.PaymentHash)
+		got := after(t, 0, 10)
+		if len(got) != 2 || got[0].PaymentHash != b.PaymentHash || got[1].PaymentHash != a.PaymentHash {
+			t.Fatalf("settlements = %+v, want %s then %s", got, b.PaymentHash, a.PaymentHash)
+		}
+		if got[0].Seq <= 0 || got[1].Seq <= got[0].Seq {
+			t.Errorf("settlement numbers %d, %d: want positive and increasing", got[0].Seq, got[1].Seq)
+		}
+		if seq := last(t); seq != got[1].Seq {
+			t.Errorf("LastTestSettlement = %d, want %d", seq, got[1].Seq)
+		}
+		diff(t, "settlements after the first", got[1:], after(t, got[0].Seq, 10))
+		diff(t, "limited", got[:1], after(t, 0, 1))
+		diff(t, "no limit", got, after(t, 0, 0))
+		diff(t, "settlements after the last", []gateway.Settlement(nil), after(t, got[1].Seq, 10))
+	})
+
+	t.Run("paying again, an unknown hash or an invoice inserted paid adds nothing", func(t *testing.T) {
+		before := after(t, 0, 0)
+		pay(t, a.PaymentHash)
+		pay(t, inserted.PaymentHash)
+		_, err := f.store.PayTestInvoice(f.ctx, "hash_nothing", 1, at(3))
+		wantErr(t, "PayTestInvoice(unknown)", err, gateway.ErrNotFound)
+		diff(t, "settlements", before, after(t, 0, 0))
+	})
+
+	t.Run("numbers grow past the latest", func(t *testing.T) {
+		prev := last(t)
+		pay(t, c.PaymentHash)
+		got := after(t, prev, 10)
+		if len(got) != 1 || got[0].PaymentHash != c.PaymentHash || got[0].Seq <= prev {
+			t.Errorf("settlements after %d = %+v, want %s numbered above it", prev, got, c.PaymentHash)
+		}
+	})
+
+	t.Run("a reader following the feed during concurrent payments misses none", func(t *testing.T) {
+		const payers, each = 8, 5
+		cursor := last(t)
+		var hashes []string
+		for i := range payers * each {
+			inv := testInvoice(f.merchant.ID, fmt.Sprintf("hash_feed_race_%02d", i), at(0), at(15))
+			f.insertTestInvoice(t, inv)
+			hashes = append(hashes, inv.PaymentHash)
+		}
+		errs := make([]error, payers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for p := range payers {
+			wg.Go(func() {
+				<-start
+				for i := p; i < len(hashes); i += payers {
+					if _, err := f.store.PayTestInvoice(f.ctx, hashes[i], 5_000_000, at(2)); err != nil {
+						errs[p] = err
+						return
+					}
+				}
+			})
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		close(start)
+		// Read in small pages while the payments commit; once they all have,
+		// one more read must find nothing left.
+		var seen []gateway.Settlement
+		for finished := false; ; {
+			select {
+			case <-done:
+				finished = true
+			default:
+			}
+			got := after(t, cursor, 3)
+			seen = append(seen, got...)
+			if len(got) > 0 {
+				cursor = got[len(got)-1].Seq
+			} else if finished {
+				break
+			}
+		}
+		for p, err := range errs {
+			noErr(t, fmt.Sprintf("payer %d", p), err)
+		}
+		var got []string
+		for i, st := range seen {
+			got = append(got, st.PaymentHash)
+			if i > 0 && st.Seq <= seen[i-1].Seq {
+				t.Errorf("settlement %d numbered %d after %d", i, st.Seq, seen[i-1].Seq)
+			}
+		}
+		slices.Sort(got)
+		diff(t, "hashes the reader saw", hashes, got)
+		all := after(t, 0, 0)
+		if n := len(all); n != 3+len(hashes) {
+			t.Errorf("%d settlements in all, want %d", n, 3+len(hashes))
+		}
+	})
+}

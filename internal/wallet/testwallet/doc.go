@@ -10,6 +10,9 @@
 //
 // A Wallet serves every merchant; For gives one merchant's
 // gateway.Wallet and gateway.PaymentSimulator. Payments made by this process
-// are announced on Hints; with AutopayAfter set, Run pays every invoice that
-// long after it was created, for demos and end-to-end tests.
+// are announced on Hints at once; every payment, by any process sharing the
+// database (the CLI while the gateway runs, other nodes), is numbered in the
+// store, and the Wallet is a gateway.SettlementFeed of them that the payment
+// watcher reads from a cursor. With AutopayAfter set, Run pays every invoice
+// that long after it was created, for demos and end-to-end tests.
 package testwallet

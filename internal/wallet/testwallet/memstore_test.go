@@ -17,6 +17,7 @@ type memStore struct {
 	mu       sync.Mutex
 	keys     map[string][]byte
 	invoices map[string]gateway.TestInvoice
+	settled  []gateway.Settlement // in the order paid
 }
 
 var _ gateway.TestWalletStore = (*memStore)(nil)
@@ -76,8 +77,25 @@ func (s *memStore) PayTestInvoice(_ context.Context, paymentHash string, amount 
 		inv.AmountPaidMsat = amount
 		inv.SettledAt = at
 		s.invoices[paymentHash] = inv
+		s.settled = append(s.settled, gateway.Settlement{Seq: int64(len(s.settled) + 1), PaymentHash: paymentHash})
 	}
 	return &inv, nil
+}
+
+func (s *memStore) LastTestSettlement(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(len(s.settled)), nil
+}
+
+func (s *memStore) TestSettlementsAfter(_ context.Context, seq int64, limit int) ([]gateway.Settlement, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.settled[min(max(seq, 0), int64(len(s.settled))):])
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 func (s *memStore) DueTestInvoices(_ context.Context, createdBefore, now time.Time, limit int) ([]gateway.TestInvoice, error) {

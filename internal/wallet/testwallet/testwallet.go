@@ -98,9 +98,33 @@ func New(cfg Config) *Wallet {
 }
 
 // Hints delivers the payment hash of every invoice this process pays, for
-// the payment watcher to look up. A hash is dropped when the channel is full;
-// reconciliation finds those payments.
+// the payment watcher to look up at once. A hash is dropped when the channel
+// is full; the settlement feed has every payment anyway.
 func (w *Wallet) Hints() <-chan string { return w.hints }
+
+var _ gateway.SettlementFeed = (*Wallet)(nil)
+
+// LastSettlement returns the number of the latest payment of any test
+// invoice, made by any process sharing the store.
+func (w *Wallet) LastSettlement(ctx context.Context) (int64, error) {
+	seq, err := w.store.LastTestSettlement(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("testwallet: last settlement: %w", err)
+	}
+	return seq, nil
+}
+
+// SettlementsAfter lists the payments of test invoices numbered after seq,
+// made by any process sharing the store (this one, the `satsrail testwallet
+// pay` command, other nodes), in order, at most limit: one query, however
+// many invoices are open.
+func (w *Wallet) SettlementsAfter(ctx context.Context, seq int64, limit int) ([]gateway.Settlement, error) {
+	out, err := w.store.TestSettlementsAfter(ctx, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("testwallet: settlements after %d: %w", seq, err)
+	}
+	return out, nil
+}
 
 // For returns the test wallet of one merchant.
 func (w *Wallet) For(merchantID string) *MerchantWallet {

@@ -608,3 +608,45 @@ func TestRunWithoutAutopay(t *testing.T) {
 		}
 	})
 }
+
+// TestSettlementFeed: every payment, by this wallet or another process on the
+// same store, is in the feed once, in the order paid.
+func TestSettlementFeed(t *testing.T) {
+	f := setup(t)
+	m := f.wallet.For("m_1")
+	other := f.newWallet(f.master) // another process
+	start, err := f.wallet.LastSettlement(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := create(t, m, f.request(1000)), create(t, m, f.request(2000))
+	if err := other.Pay(t.Context(), b.PaymentRequest, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SimulatePayment(t.Context(), a.PaymentHash); err != nil {
+		t.Fatal(err)
+	}
+	// Paid again, and refused after expiry: no new entries.
+	if err := f.wallet.Pay(t.Context(), b.PaymentRequest, 0); err != nil {
+		t.Fatal(err)
+	}
+	late := create(t, m, f.request(3000))
+	f.clock.Add(time.Hour)
+	if err := other.Pay(t.Context(), late.PaymentRequest, 0); !errors.Is(err, testwallet.ErrExpired) {
+		t.Fatalf("Pay(expired): err = %v, want ErrExpired", err)
+	}
+
+	got, err := f.wallet.SettlementsAfter(t.Context(), start, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].PaymentHash != b.PaymentHash || got[1].PaymentHash != a.PaymentHash || got[1].Seq <= got[0].Seq {
+		t.Fatalf("feed = %+v, want %s then %s", got, b.PaymentHash, a.PaymentHash)
+	}
+	if last, err := other.LastSettlement(t.Context()); err != nil || last != got[1].Seq {
+		t.Errorf("LastSettlement = %d, %v; want %d", last, err, got[1].Seq)
+	}
+	if rest, err := f.wallet.SettlementsAfter(t.Context(), got[0].Seq, 10); err != nil || len(rest) != 1 || rest[0] != got[1] {
+		t.Errorf("SettlementsAfter(first) = %+v, %v; want the second", rest, err)
+	}
+}

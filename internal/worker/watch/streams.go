@@ -113,7 +113,7 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 	}
 	sub, ok := gateway.UnwrapWallet(w).(gateway.SettlementSubscriber)
 	if !ok {
-		return // this backend has no stream; reconciliation polls it
+		return // no stream: only reconciliation (at start, or --reconcile-interval) finds its payments
 	}
 	backoff := time.Second
 	for ctx.Err() == nil {
