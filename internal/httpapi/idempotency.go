@@ -92,27 +92,19 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 }
 
 // idempotentCreate runs a create whose key record the store writes with the
-// object (route.storesWithObject): a look at the key decides a repeat at
-// once; otherwise the request runs, and the store's unique key stops a
-// concurrent duplicate (ErrIdempotencyKeyTaken), which then answers from
-// the record that won. A failed create writes no record, so it can be
-// corrected and retried.
+// object (route.storesWithObject). It does not look first: a new key — the
+// common case — costs no read, and a create has no effect outside its
+// transaction, so a repeat may run it as far as the store, whose unique key
+// then refuses it (ErrIdempotencyKeyTaken) with nothing written. Only a
+// request that did not create looks the key up, and is answered from the
+// record holding it if there is one. A failed create writes no record, so it
+// can be corrected and retried.
 func (s *Server) idempotentCreate(c *call, rec gateway.IdempotencyRecord) {
 	w, r := c.w, c.r
 	ctx := r.Context()
 	store := s.svc.Store()
 	notBefore := rec.CreatedAt.Add(-s.svc.IdempotencyTTL())
-	existing, err := store.LookupIdempotent(ctx, rec.APIKeyID, rec.Key, notBefore)
-	switch {
-	case errors.Is(err, gateway.ErrNotFound):
-	case err != nil:
-		s.writeError(w, r, err)
-		return
-	case existing.Done || rec.CreatedAt.Sub(existing.CreatedAt) <= staleInProgress ||
-		!bytes.Equal(existing.RequestHash, rec.RequestHash):
-		s.answerExisting(c, rec, existing)
-		return
-	}
+	var err error
 	var b []byte
 	c.r = r.WithContext(gateway.WithIdempotentResponse(ctx, func(obj any) (*gateway.IdempotencyCompletion, error) {
 		status, v, ok := s.renderCreated(obj)
@@ -127,25 +119,25 @@ func (s *Server) idempotentCreate(c *call, rec gateway.IdempotencyRecord) {
 			Status: status, Body: b}, nil
 	}))
 	status, resp, herr := c.route.handle(c)
-	if errors.Is(herr, gateway.ErrIdempotencyKeyTaken) {
-		// A duplicate won the race. If its record isn't readable yet, it is
-		// still being committed: in progress.
-		existing, err := store.LookupIdempotent(ctx, rec.APIKeyID, rec.Key, notBefore)
-		if errors.Is(err, gateway.ErrNotFound) {
-			existing, err = &gateway.IdempotencyRecord{RequestHash: rec.RequestHash}, nil
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	if herr == nil && status < 300 && b != nil {
+		writeRaw(w, status, b)
+		return
+	}
+	// Refused or failed. If the key has a record, that decides the answer —
+	// a repeat gets its stored response even if it could not run now (no
+	// price, say). A key the store found taken but nobody can read yet is
+	// being committed: in progress.
+	existing, err := store.LookupIdempotent(ctx, rec.APIKeyID, rec.Key, notBefore)
+	switch {
+	case err == nil:
 		s.answerExisting(c, rec, existing)
-		return
-	}
-	if herr != nil || status >= 300 || b == nil {
+	case errors.Is(err, gateway.ErrNotFound) && errors.Is(herr, gateway.ErrIdempotencyKeyTaken):
+		s.answerExisting(c, rec, &gateway.IdempotencyRecord{RequestHash: rec.RequestHash})
+	case errors.Is(err, gateway.ErrNotFound):
 		s.respond(w, r, status, resp, herr)
-		return
+	default:
+		s.writeError(w, r, err)
 	}
-	writeRaw(w, status, b)
 }
 
 // answerExisting answers a request whose key already has a record: the

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"sync"
@@ -154,4 +155,29 @@ func (e *env) countSessions(key string) int {
 	e.t.Helper()
 	r := e.do("GET", "/api/v1/checkout_sessions", key, nil)
 	return int(r.obj(e.t)["meta"].(map[string]any)["total_count"].(float64))
+}
+
+// TestIdempotencyKeyDecidesBeforeTheRequest: a create does not look its key
+// up before running, so a repeat runs until it fails or the store refuses
+// the key — and is then answered by the key's record, not by its own
+// failure: a reused key with a broken body is idempotency_error, not a
+// validation error, and no second session exists.
+func TestIdempotencyKeyDecidesBeforeTheRequest(t *testing.T) {
+	e := setup(t)
+	first := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), sessionBody(), "Idempotency-Key", "used")
+	if first.status != 201 {
+		t.Fatalf("first: %d %s", first.status, first.body)
+	}
+	broken := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), sessionBody(func(m map[string]any) { m["amount_cents"] = -1 }), "Idempotency-Key", "used")
+	if broken.status != 422 || broken.errCode(t) != "idempotency_error" {
+		t.Fatalf("reused key, broken body: %d %s", broken.status, broken.body)
+	}
+	again := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), sessionBody(), "Idempotency-Key", "used")
+	if again.status != 200 || !bytes.Equal(again.body, first.body) {
+		t.Fatalf("replay: %d %s\nwant the first answer %s", again.status, again.body, first.body)
+	}
+	l := e.do("GET", "/api/v1/checkout_sessions", e.a.sk(), "")
+	if n := bytes.Count(l.body, []byte(`"object":"checkout_session"`)); n != 1 {
+		t.Fatalf("%d sessions after a create and two repeats, want 1: %s", n, l.body)
+	}
 }

@@ -70,15 +70,18 @@ func (s *Store) ListMerchants(ctx context.Context) ([]gateway.Merchant, error) {
 // PrincipalByKeyHash returns the active key with this hash and its merchant.
 func (s *Store) PrincipalByKeyHash(ctx context.Context, hash []byte) (*gateway.Principal, error) {
 	var p gateway.Principal
-	err := s.reader.QueryRowContext(ctx, "SELECT "+qualify("k", apiKeyColumns)+", "+qualify("m", merchantColumns)+`
-		FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
-		WHERE k.hash = ? AND k.revoked_at IS NULL`, hash).
+	err := s.reader.QueryRowContext(ctx, principalByKeyHash, hash).
 		Scan(append(apiKeyDests(&p.Key), merchantDests(&p.Merchant)...)...)
 	if err != nil {
 		return nil, mapErr(err, "find api key")
 	}
 	return &p, nil
 }
+
+// principalByKeyHash is built once: it runs on every API request.
+var principalByKeyHash = "SELECT " + qualify("k", apiKeyColumns) + ", " + qualify("m", merchantColumns) + `
+	FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
+	WHERE k.hash = ? AND k.revoked_at IS NULL`
 
 // ReplaceAPIKey revokes the active keys of key's merchant, kind and mode at
 // key.CreatedAt and stores key, atomically.
