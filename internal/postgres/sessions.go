@@ -35,7 +35,7 @@ var (
 	scanSession   = scanner(sessionDests)
 	insertSession = insertSQL("checkout_sessions", sessionColumns)
 	updateSession = updateSQL("checkout_sessions", sessionColumns)
-	sessionList   = listQuery[gateway.CheckoutSession]{table: "checkout_sessions", columns: sessionColumns, scan: scanSession}
+	sessionList   = listQuery[gateway.CheckoutSession]{table: "checkout_sessions", columns: sessionColumns, scan: scanSession, counted: true}
 )
 
 // CreateCheckoutSession stores a new session and, when done is given, its
@@ -79,7 +79,7 @@ func getSession(ctx context.Context, q querier, scope gateway.Scope, id, lock st
 // ListCheckoutSessions returns one page of the sessions in scope that match f.
 func (s *Store) ListCheckoutSessions(ctx context.Context, scope gateway.Scope, f gateway.SessionFilter) (gateway.List[gateway.CheckoutSession], error) {
 	c := scoped(scope)
-	c.add(f.Status != "", "status = ?", f.Status)
+	c.statusIs(string(f.Status))
 	c.created(f.Created)
 	l, err := sessionList.run(ctx, s, scope, c, f.Page)
 	return l, mapErr(err, "list checkout sessions")

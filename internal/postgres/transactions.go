@@ -22,7 +22,7 @@ func transactionDests(t *gateway.Transaction) []any {
 var (
 	scanTransaction   = scanner(transactionDests)
 	insertTransaction = insertSQL("transactions", transactionColumns)
-	transactionList   = listQuery[gateway.Transaction]{table: "transactions", columns: transactionColumns, scan: scanTransaction}
+	transactionList   = listQuery[gateway.Transaction]{table: "transactions", columns: transactionColumns, scan: scanTransaction, counted: true}
 )
 
 // GetTransaction returns transaction id in scope.
@@ -38,7 +38,7 @@ func (s *Store) GetTransaction(ctx context.Context, scope gateway.Scope, id stri
 // ListTransactions returns one page of the transactions in scope that match f.
 func (s *Store) ListTransactions(ctx context.Context, scope gateway.Scope, f gateway.TransactionFilter) (gateway.List[gateway.Transaction], error) {
 	c := scoped(scope)
-	c.add(f.Status != "", "status = ?", f.Status)
+	c.statusIs(string(f.Status))
 	c.add(f.CheckoutSessionID != "", "checkout_session_id = ?", f.CheckoutSessionID)
 	c.add(f.PaymentHash != "", "payment_hash = ?", f.PaymentHash)
 	c.created(f.Created)

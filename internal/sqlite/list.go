@@ -15,27 +15,53 @@ const defaultPerPage = 25
 
 // conds collects the WHERE conditions of a list query and their arguments.
 type conds struct {
+	scope gateway.Scope
 	where []string
 	args  []any
+	// What a counted list's total needs (see listQuery.total): its status
+	// filter and created range, and whether any other filter is set, which
+	// the counts cannot answer.
+	status    string
+	createdIn gateway.TimeRange
+	uncounted bool
 }
 
 // scoped starts the conditions of a list in scope.
 func scoped(scope gateway.Scope) *conds {
-	return &conds{where: []string{"merchant_id = ?", "mode = ?"}, args: []any{scope.MerchantID, scope.Mode}}
+	return &conds{scope: scope, where: []string{"merchant_id = ?", "mode = ?"}, args: []any{scope.MerchantID, scope.Mode}}
 }
 
 // add appends a condition when the filter value is set.
 func (c *conds) add(set bool, cond string, args ...any) {
 	if set {
-		c.where = append(c.where, cond)
-		c.args = append(c.args, args...)
+		c.push(cond, args...)
+		c.uncounted = true
+	}
+}
+
+// push appends a condition unconditionally, leaving c countable.
+func (c *conds) push(cond string, args ...any) {
+	c.where = append(c.where, cond)
+	c.args = append(c.args, args...)
+}
+
+// statusIs filters on status when s is set.
+func (c *conds) statusIs(s string) {
+	if s != "" {
+		c.push("status = ?", s)
+		c.status = s
 	}
 }
 
 // created bounds created_at, both ends inclusive.
 func (c *conds) created(r gateway.TimeRange) {
-	c.add(!r.From.IsZero(), "created_at >= ?", timeCol(r.From))
-	c.add(!r.To.IsZero(), "created_at <= ?", timeCol(r.To))
+	if !r.From.IsZero() {
+		c.push("created_at >= ?", timeCol(r.From))
+	}
+	if !r.To.IsZero() {
+		c.push("created_at <= ?", timeCol(r.To))
+	}
+	c.createdIn = r
 }
 
 func (c *conds) whereSQL() string { return " WHERE " + strings.Join(c.where, " AND ") }
@@ -45,6 +71,10 @@ type listQuery[T any] struct {
 	table   string
 	columns string
 	scan    func(rowScanner) (T, error)
+	// counted says migration 0009's counts (list_counts, list_totals) keep
+	// the table's rows, so totals under status and created filters need not
+	// count them.
+	counted bool
 }
 
 // run returns one page of the rows matching c, newest first, and their total.
@@ -52,7 +82,8 @@ type listQuery[T any] struct {
 func (l listQuery[T]) run(ctx context.Context, s *Store, scope gateway.Scope, c *conds, p gateway.Page) (gateway.List[T], error) {
 	var out gateway.List[T]
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.table+c.whereSQL(), c.args...).Scan(&out.TotalCount); err != nil {
+		q, args := l.total(c)
+		if err := tx.QueryRowContext(ctx, q, args...).Scan(&out.TotalCount); err != nil {
 			return err
 		}
 		perPage := p.PerPage
@@ -67,8 +98,8 @@ func (l listQuery[T]) run(ctx context.Context, s *Store, scope gateway.Scope, c 
 		} else if p.Page > 1 {
 			offset = (p.Page - 1) * perPage
 		}
-		q := "SELECT " + l.columns + " FROM " + l.table + c.whereSQL() + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
-		rows, err := tx.QueryContext(ctx, q, slices.Concat(c.args, []any{perPage + 1, offset})...)
+		q, args = l.page(c, perPage+1, offset)
+		rows, err := tx.QueryContext(ctx, q, args...)
 		items, err := scanAll(rows, err, l.scan)
 		if err != nil {
 			return err
@@ -80,6 +111,113 @@ func (l listQuery[T]) run(ctx context.Context, s *Store, scope gateway.Scope, c 
 		return nil
 	})
 	return out, err
+}
+
+// page returns the query of limit rows matching c from offset, newest first.
+func (l listQuery[T]) page(c *conds, limit, offset int) (string, []any) {
+	return "SELECT " + l.columns + " FROM " + l.table + c.whereSQL() + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+		slices.Concat(c.args, []any{limit, offset})
+}
+
+// dayMicros is a UTC day of created_at, list_counts' bucket.
+const dayMicros = 24 * 60 * 60 * 1_000_000
+
+// total returns the query of how many rows match c. COUNT(*) reads every
+// matching row, so a counted list filtered by status and created_at only
+// counts rows just in the partial UTC days at the ends of the created range;
+// the whole days come from the counts (migration 0009): those in the range
+// summed from list_counts when it starts somewhere, else list_totals less
+// the days after it. The cost is a day's rows and a row per day the range
+// spans, or per day since its end: never the table's size.
+func (l listQuery[T]) total(c *conds) (string, []any) {
+	countRows := func(c *conds) (string, []any) {
+		return "(SELECT COUNT(*) FROM " + l.table + c.whereSQL() + ")", c.args
+	}
+	if !l.counted || c.uncounted {
+		q, args := countRows(c)
+		return "SELECT " + q, args
+	}
+	days := wholeDays(c.createdIn)
+	if days.none {
+		// A range of under two days: its rows are few.
+		q, args := countRows(c)
+		return "SELECT " + q, args
+	}
+	counts := func() *conds {
+		k := &conds{where: []string{"list = ?", "merchant_id = ?", "mode = ?"}, args: []any{l.table, c.scope.MerchantID, c.scope.Mode}}
+		k.statusIs(c.status)
+		return k
+	}
+	var parts []string
+	var args []any
+	part := func(sign, q string, a []any) {
+		parts, args = append(parts, sign+q), append(args, a...)
+	}
+	if days.hasFirst {
+		in := counts()
+		in.push("day >= ?", days.first)
+		if days.hasLast {
+			in.push("day <= ?", days.last)
+		}
+		part("", "(SELECT COALESCE(SUM(n), 0) FROM list_counts"+in.whereSQL()+")", in.args)
+	} else {
+		all := counts()
+		part("", "(SELECT COALESCE(SUM(n), 0) FROM list_totals"+all.whereSQL()+")", all.args)
+		if days.hasLast {
+			after := counts()
+			after.push("day > ?", days.last)
+			part(" - ", "(SELECT COALESCE(SUM(n), 0) FROM list_counts"+after.whereSQL()+")", after.args)
+		}
+	}
+	edge := func(from, before int64) {
+		e := scoped(c.scope)
+		e.statusIs(c.status)
+		e.push("created_at >= ?", from)
+		e.push("created_at < ?", before)
+		q, a := countRows(e)
+		part(" + ", q, a)
+	}
+	if days.hasFirst && days.lo < days.first*dayMicros {
+		edge(days.lo, days.first*dayMicros)
+	}
+	if days.hasLast && days.hi >= (days.last+1)*dayMicros {
+		edge((days.last+1)*dayMicros, days.hi+1)
+	}
+	return "SELECT " + strings.Join(parts, ""), args
+}
+
+// dayRange is the whole UTC days inside a created range [lo, hi], in unix
+// microseconds as created_at stores them.
+type dayRange struct {
+	lo, hi            int64 // the range's inclusive ends, when it has them
+	first, last       int64 // the first and last whole day, when bounded
+	hasFirst, hasLast bool  // false: open on that side
+	none              bool  // no whole day lies in the range
+}
+
+// wholeDays returns the whole UTC days inside r; an open end takes every day
+// on its side.
+func wholeDays(r gateway.TimeRange) dayRange {
+	var d dayRange
+	if !r.From.IsZero() {
+		d.lo = r.From.UnixMicro() // as timeCol stores it
+		d.first, d.hasFirst = -floorDiv(-d.lo, dayMicros), true
+	}
+	if !r.To.IsZero() {
+		d.hi = r.To.UnixMicro()
+		d.last, d.hasLast = floorDiv(d.hi+1, dayMicros)-1, true
+	}
+	d.none = d.hasFirst && d.hasLast && d.first > d.last
+	return d
+}
+
+// floorDiv is a / b rounded down; Go's / rounds toward zero.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
 }
 
 // after restricts c to the rows after the cursor object, which must be in
@@ -95,7 +233,7 @@ func (l listQuery[T]) after(ctx context.Context, tx *sql.Tx, scope gateway.Scope
 	if err != nil {
 		return err
 	}
-	c.add(true, "(created_at, id) < (?, ?)", created, id)
+	c.push("(created_at, id) < (?, ?)", created, id)
 	return nil
 }
 
