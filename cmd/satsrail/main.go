@@ -1,5 +1,5 @@
 // Command satsrail is the satsrail payment gateway: one binary with the
-// subcommands serve, migrate, merchant and keys. Every flag can also be set
+// subcommands serve, migrate, merchant, keys, testwallet and bench. Every flag can also be set
 // by a SATSRAIL_* environment variable (--data-dir ↔ SATSRAIL_DATA_DIR).
 package main
 
@@ -27,6 +27,7 @@ Usage:
   satsrail merchant list   [--json]
   satsrail keys roll --merchant ID --key-type sk_live|pk_live|sk_test|pk_test [--json]
   satsrail testwallet pay [--amount-msat N] BOLT11   pay a test-mode invoice (even while serve is down)
+  satsrail bench    [flags]   load-test a gateway beside baselines measured in the same run (docs/PERFORMANCE.md)
 
 Run "satsrail <command> --help" for the flags of each. Every flag can be given
 as an environment variable: --data-dir is SATSRAIL_DATA_DIR, and so on.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = keys(ctx, rest, stdout, stderr)
 	case "testwallet":
 		err = testwalletCmd(ctx, rest, stdout, stderr)
+	case "bench":
+		err = bench(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -103,8 +103,12 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		if x.Process != nil {
 			p := x.Process
-			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t-\t-\t-\t-\t-\t%d pending: RSS %.0f MiB (peak %.0f), %d goroutines, idle CPU %.1f%%\t\n",
-				x.Scenario, x.Target, x.Rows, p.Pending, p.RSSMiB, p.PeakRSSMiB, p.Goroutines, p.IdleCPUPercent)
+			paid := "-"
+			if x.Requests > 0 {
+				paid = fmt.Sprintf("%.2f", x.P50)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t-\t%s\t-\t-\t-\t%d\t%d pending: RSS %.0f MiB (peak %.0f), %d goroutines, idle CPU %.1f%%\t\n",
+				x.Scenario, x.Target, x.Rows, paid, x.Errors, p.Pending, p.RSSMiB, p.PeakRSSMiB, p.Goroutines, p.IdleCPUPercent)
 			continue
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%s\t\n", x.Scenario, x.Target, x.Rows, x.Clients,
