@@ -24,6 +24,7 @@ import (
 	"github.com/satsrail/satsrail/internal/ratelimit"
 	"github.com/satsrail/satsrail/internal/ratelimit/redislimit"
 	"github.com/satsrail/satsrail/internal/rates"
+	"github.com/satsrail/satsrail/internal/sqlite"
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 	"github.com/satsrail/satsrail/internal/worker/deliver"
 	"github.com/satsrail/satsrail/internal/worker/expire"
@@ -207,6 +208,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return rateSource.Run(gctx) })
+	if st, ok := store.(*sqlite.Store); ok {
+		// Checkpoints off the write path (internal/sqlite/checkpoint.go).
+		g.Go(func() error { return st.Run(gctx, sqlite.CheckpointConfig{}) })
+	}
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
 	g.Go(func() error { return testWallet.Run(gctx) })
 	g.Go(func() error {

@@ -21,6 +21,7 @@ type Config struct {
 
 // Store is the SQLite gateway.Store. It is safe for concurrent use.
 type Store struct {
+	path   string
 	writer *sql.DB // one connection; every write and read-modify-write
 	reader *sql.DB // query-only pool for plain reads
 
@@ -62,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
 	}
-	return &Store{writer: writer, reader: reader}, nil
+	return &Store{path: cfg.Path, writer: writer, reader: reader}, nil
 }
 
 // Close closes both connection pools.
