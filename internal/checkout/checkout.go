@@ -176,7 +176,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	}
-	if sess.Status == gateway.StatusPending {
+	if sess.Status == gateway.StatusPending && sess.PaymentRequest == "" { // else it has its invoice: no second read
 		if s, err := h.svc.EnsureInvoice(ctx, sess.ID); err != nil {
 			h.fail(w, r, &pageData{Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID}, err)
 			return
