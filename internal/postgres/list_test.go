@@ -100,7 +100,7 @@ func checkListCounts(t *testing.T, s *Store) {
 		all, err := scanAll(rows, err, func(r rowScanner) (k key, err error) {
 			var created time.Time
 			err = r.Scan(&k.merchant, &k.mode, &k.status, &created)
-			k.list, k.day = table, floorDiv(created.UnixMicro(), dayMicros)
+			k.list, k.day = table, gateway.FloorDiv(created.UnixMicro(), gateway.DayMicros)
 			return k, err
 		})
 		if err != nil {

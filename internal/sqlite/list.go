@@ -119,9 +119,6 @@ func (l listQuery[T]) page(c *conds, limit, offset int) (string, []any) {
 		slices.Concat(c.args, []any{limit, offset})
 }
 
-// dayMicros is a UTC day of created_at, list_counts' bucket.
-const dayMicros = 24 * 60 * 60 * 1_000_000
-
 // total returns the query of how many rows match c. COUNT(*) reads every
 // matching row, so a counted list filtered by status and created_at only
 // counts rows just in the partial UTC days at the ends of the created range;
@@ -137,8 +134,8 @@ func (l listQuery[T]) total(c *conds) (string, []any) {
 		q, args := countRows(c)
 		return "SELECT " + q, args
 	}
-	days := wholeDays(c.createdIn)
-	if days.none {
+	days := c.createdIn.WholeDays()
+	if days.None {
 		// A range of under two days: its rows are few.
 		q, args := countRows(c)
 		return "SELECT " + q, args
@@ -153,19 +150,19 @@ func (l listQuery[T]) total(c *conds) (string, []any) {
 	part := func(sign, q string, a []any) {
 		parts, args = append(parts, sign+q), append(args, a...)
 	}
-	if days.hasFirst {
+	if days.HasFirst {
 		in := counts()
-		in.push("day >= ?", days.first)
-		if days.hasLast {
-			in.push("day <= ?", days.last)
+		in.push("day >= ?", days.First)
+		if days.HasLast {
+			in.push("day <= ?", days.Last)
 		}
 		part("", "(SELECT COALESCE(SUM(n), 0) FROM list_counts"+in.whereSQL()+")", in.args)
 	} else {
 		all := counts()
 		part("", "(SELECT COALESCE(SUM(n), 0) FROM list_totals"+all.whereSQL()+")", all.args)
-		if days.hasLast {
+		if days.HasLast {
 			after := counts()
-			after.push("day > ?", days.last)
+			after.push("day > ?", days.Last)
 			part(" - ", "(SELECT COALESCE(SUM(n), 0) FROM list_counts"+after.whereSQL()+")", after.args)
 		}
 	}
@@ -177,47 +174,13 @@ func (l listQuery[T]) total(c *conds) (string, []any) {
 		q, a := countRows(e)
 		part(" + ", q, a)
 	}
-	if days.hasFirst && days.lo < days.first*dayMicros {
-		edge(days.lo, days.first*dayMicros)
+	if days.HasFirst && days.Lo < days.First*gateway.DayMicros {
+		edge(days.Lo, days.First*gateway.DayMicros)
 	}
-	if days.hasLast && days.hi >= (days.last+1)*dayMicros {
-		edge((days.last+1)*dayMicros, days.hi+1)
+	if days.HasLast && days.Hi >= (days.Last+1)*gateway.DayMicros {
+		edge((days.Last+1)*gateway.DayMicros, days.Hi+1)
 	}
 	return "SELECT " + strings.Join(parts, ""), args
-}
-
-// dayRange is the whole UTC days inside a created range [lo, hi], in unix
-// microseconds as created_at stores them.
-type dayRange struct {
-	lo, hi            int64 // the range's inclusive ends, when it has them
-	first, last       int64 // the first and last whole day, when bounded
-	hasFirst, hasLast bool  // false: open on that side
-	none              bool  // no whole day lies in the range
-}
-
-// wholeDays returns the whole UTC days inside r; an open end takes every day
-// on its side.
-func wholeDays(r gateway.TimeRange) dayRange {
-	var d dayRange
-	if !r.From.IsZero() {
-		d.lo = r.From.UnixMicro() // as timeCol stores it
-		d.first, d.hasFirst = -floorDiv(-d.lo, dayMicros), true
-	}
-	if !r.To.IsZero() {
-		d.hi = r.To.UnixMicro()
-		d.last, d.hasLast = floorDiv(d.hi+1, dayMicros)-1, true
-	}
-	d.none = d.hasFirst && d.hasLast && d.first > d.last
-	return d
-}
-
-// floorDiv is a / b rounded down; Go's / rounds toward zero.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // after restricts c to the rows after the cursor object, which must be in

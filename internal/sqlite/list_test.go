@@ -208,7 +208,7 @@ func checkListCounts(t *testing.T, s *Store) {
 		all, err := scanAll(rows, err, func(r rowScanner) (k key, err error) {
 			var created int64
 			err = r.Scan(&k.merchant, &k.mode, &k.status, &created)
-			k.list, k.day = table, floorDiv(created, dayMicros)
+			k.list, k.day = table, gateway.FloorDiv(created, gateway.DayMicros)
 			return k, err
 		})
 		if err != nil {
