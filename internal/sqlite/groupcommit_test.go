@@ -56,6 +56,31 @@ func TestGroupCommit(t *testing.T) {
 		t.Fatalf("rows of failed writes: %d %v", count, err)
 	}
 
+	// A write that panics fails alone; the writes batched with it, and the
+	// ones after, go on.
+	var pwg sync.WaitGroup
+	perrs := make([]error, 20)
+	for i := range perrs {
+		pwg.Go(func() {
+			perrs[i] = s.write(ctx, func(tx *sql.Tx) error {
+				if i == 7 {
+					panic("boom")
+				}
+				_, err := tx.ExecContext(ctx, "INSERT INTO gc VALUES (?, 'after')", 10000+i)
+				return err
+			})
+		})
+	}
+	pwg.Wait()
+	for i, err := range perrs {
+		if (i == 7) != (err != nil) {
+			t.Fatalf("write %d of the panicking batch: %v", i, err)
+		}
+	}
+	if err := s.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM gc WHERE note = 'after'").Scan(&count); err != nil || count != 19 {
+		t.Fatalf("%d rows written beside the panic, want 19 (%v)", count, err)
+	}
+
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	ran := false

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -174,6 +175,18 @@ type writeJob struct {
 	lead chan struct{} // receives when this caller is to run the next batch
 }
 
+// run calls the job's fn. A panic in it becomes the job's error: it runs on
+// the leader's goroutine, and must neither take that caller down nor leave
+// the others of the batch waiting forever.
+func (j *writeJob) run(tx *sql.Tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("sqlite: write panicked: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return j.fn(tx)
+}
+
 // maxBatch bounds one transaction, so a long queue still commits in steps.
 const maxBatch = 256
 
@@ -210,7 +223,7 @@ func (s *Store) commitBatch(jobs []*writeJob) {
 	if len(jobs) == 1 {
 		// Alone: no savepoint needed, fn's failure rolls the whole back.
 		j := jobs[0]
-		if j.err = j.fn(tx); j.err == nil {
+		if j.err = j.run(tx); j.err == nil {
 			j.err = tx.Commit()
 		}
 		return
@@ -223,7 +236,7 @@ func (s *Store) commitBatch(jobs []*writeJob) {
 			fail(err)
 			return
 		}
-		if j.err = j.fn(tx); j.err != nil {
+		if j.err = j.run(tx); j.err != nil {
 			// If SQLite already rolled the whole transaction back (an
 			// interrupted statement does), the savepoint is gone: fail the
 			// batch rather than run the rest outside a transaction.
