@@ -234,6 +234,11 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Tim
 					return err
 				}
 			}
+			if want > 0 && len(due) < want {
+				// Fewer were due than asked for, and neither leasing nor
+				// failing makes another one due: no need to look again.
+				return nil
+			}
 		}
 		return nil
 	})
