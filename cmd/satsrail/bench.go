@@ -261,8 +261,9 @@ func addRatios(rep *loadtest.Report) {
 			}
 		}
 		// Cost at this table size relative to the smallest one: the time a
-		// request takes (1/rate), so 1.10 means 10% more expensive.
-		if first := smallest(rep, x.Scenario); first != nil && first.Rows < x.Rows && x.RPS > 0 {
+		// request takes (1/rate), so 1.10 means 10% more expensive. A paced
+		// run's rate is set, not measured: compare its latencies instead.
+		if first := smallest(rep, x.Scenario); first != nil && first.Rows < x.Rows && x.RPS > 0 && x.Rate == 0 {
 			x.Ratios["smallest-table"] = loadtest.Ratio(first.RPS, x.RPS)
 		}
 		if len(x.Ratios) == 0 {

@@ -322,12 +322,21 @@ func checkPreimage(preimage, hash string) error {
 }
 
 // Reconcile looks up every session that has an invoice and is pending (or
-// expired within ReconcileGrace) and completes the settled ones: one wallet
-// lookup per session. It runs where a wallet's settlement feed may have
-// missed something — at start (a payment made while the gateway was down)
-// and after a stream reconnects — and periodically only if the operator asks.
+// expired or cancelled within ReconcileGrace) and completes the settled
+// ones: one wallet lookup per session, of every merchant. It runs where the
+// settlement feeds may have missed something — at start (a payment made
+// while the gateway was down) — and periodically only if the operator asks.
 // It returns how many it completed.
 func (s *Service) Reconcile(ctx context.Context) (completed int, err error) {
+	return s.ReconcileScope(ctx, Scope{})
+}
+
+// ReconcileScope is Reconcile for the sessions of one scope only, those one
+// wallet connection serves: when that wallet's settlement stream
+// reconnects, only its sessions can have been missed, and a whole sweep
+// would cost a lookup per session in every other merchant's wallet too.
+// The zero Scope is every scope, as Reconcile.
+func (s *Service) ReconcileScope(ctx context.Context, scope Scope) (completed int, err error) {
 	if s.cfg.OnReconcile != nil {
 		defer func() { s.cfg.OnReconcile(completed, err) }()
 	}
@@ -335,7 +344,7 @@ func (s *Service) Reconcile(ctx context.Context) (completed int, err error) {
 	after := ""
 	var errs []error
 	for {
-		batch, err := s.store.ReconcilableSessions(ctx, s.Now().Add(-ReconcileGrace), after, 100)
+		batch, err := s.store.ReconcilableSessions(ctx, scope, s.Now().Add(-ReconcileGrace), after, 100)
 		if err != nil {
 			return completed, err
 		}

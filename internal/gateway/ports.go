@@ -185,10 +185,11 @@ type Store interface {
 	// GetCheckoutSessionByPaymentHash finds the session (in any scope) whose
 	// invoice has this payment hash, or ErrNotFound.
 	GetCheckoutSessionByPaymentHash(ctx context.Context, paymentHash string) (*CheckoutSession, error)
-	// ReconcilableSessions lists sessions that have an invoice and are
-	// pending, or expired or cancelled at or after expiredSince, with
-	// id > afterID, ordered by id, at most limit.
-	ReconcilableSessions(ctx context.Context, expiredSince time.Time, afterID string, limit int) ([]CheckoutSession, error)
+	// ReconcilableSessions lists the sessions of scope (of every scope when
+	// scope is the zero Scope) that have an invoice and are pending, or
+	// expired or cancelled at or after expiredSince, with id > afterID,
+	// ordered by id, at most limit.
+	ReconcilableSessions(ctx context.Context, scope Scope, expiredSince time.Time, afterID string, limit int) ([]CheckoutSession, error)
 
 	// Products.
 	CreateProduct(ctx context.Context, p *Product) error

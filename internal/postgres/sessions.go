@@ -166,23 +166,42 @@ func (s *Store) GetCheckoutSessionByPaymentHash(ctx context.Context, paymentHash
 // pending sessions with an invoice, walked in id order, and the recently
 // expired and cancelled ones, found by when and then sorted (there are few).
 // Each arm repeats its index's predicate literally so the planner can use it.
-var reconcilableSessions = "(SELECT " + sessionColumns + ` FROM checkout_sessions
-	WHERE status = 'pending' AND payment_hash IS NOT NULL AND id > $1 ORDER BY id LIMIT $3)
-	UNION ALL
-	(SELECT ` + sessionColumns + ` FROM checkout_sessions
-	WHERE status = 'expired' AND payment_hash IS NOT NULL AND expired_at >= $2 AND id > $1 ORDER BY id LIMIT $3)
-	UNION ALL
-	(SELECT ` + sessionColumns + ` FROM checkout_sessions
-	WHERE status = 'cancelled' AND payment_hash IS NOT NULL AND cancelled_at >= $2 AND id > $1 ORDER BY id LIMIT $3)
-	ORDER BY id LIMIT $3`
+//
+// reconcilableScopeSessions is the same for one merchant and mode: its
+// pending arm walks that scope's own index (0006), so a sweep reads only the
+// scope's sessions; the recent expired and cancelled ones of every scope are
+// few enough to filter.
+var (
+	reconcilableSessions      = reconcilableQuery("")
+	reconcilableScopeSessions = reconcilableQuery("merchant_id = $4 AND mode = $5 AND ")
+)
 
-// ReconcilableSessions lists the sessions with an invoice that are pending,
-// or expired or cancelled at or after expiredSince, with id > afterID, in id
-// order. A limit ≤ 0 means no limit.
-func (s *Store) ReconcilableSessions(ctx context.Context, expiredSince time.Time, afterID string, limit int) ([]gateway.CheckoutSession, error) {
+// reconcilableQuery's arguments are afterID, expiredSince and limit, then
+// the merchant id and mode if scope names them.
+func reconcilableQuery(scope string) string {
+	return "(SELECT " + sessionColumns + ` FROM checkout_sessions
+	WHERE ` + scope + `status = 'pending' AND payment_hash IS NOT NULL AND id > $1 ORDER BY id LIMIT $3)
+	UNION ALL
+	(SELECT ` + sessionColumns + ` FROM checkout_sessions
+	WHERE ` + scope + `status = 'expired' AND payment_hash IS NOT NULL AND expired_at >= $2 AND id > $1 ORDER BY id LIMIT $3)
+	UNION ALL
+	(SELECT ` + sessionColumns + ` FROM checkout_sessions
+	WHERE ` + scope + `status = 'cancelled' AND payment_hash IS NOT NULL AND cancelled_at >= $2 AND id > $1 ORDER BY id LIMIT $3)
+	ORDER BY id LIMIT $3`
+}
+
+// ReconcilableSessions lists the sessions of scope (of every scope when it
+// is the zero Scope) with an invoice that are pending, or expired or
+// cancelled at or after expiredSince, with id > afterID, in id order. A
+// limit ≤ 0 means no limit.
+func (s *Store) ReconcilableSessions(ctx context.Context, scope gateway.Scope, expiredSince time.Time, afterID string, limit int) ([]gateway.CheckoutSession, error) {
 	// A plain time, not timeCol: the zero time must bound nothing, not
 	// become NULL and match nothing.
-	rows, err := s.pool.Query(ctx, reconcilableSessions, afterID, expiredSince, limitArg(limit))
+	query, args := reconcilableSessions, []any{afterID, expiredSince, limitArg(limit)}
+	if scope != (gateway.Scope{}) {
+		query, args = reconcilableScopeSessions, append(args, scope.MerchantID, scope.Mode)
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
 	sessions, err := scanAll(rows, err, scanSession)
 	return sessions, mapErr(err, "reconcilable checkout sessions")
 }

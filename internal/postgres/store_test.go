@@ -611,6 +611,8 @@ func TestQueuesUseTheirIndexes(t *testing.T) {
 		{"DueSessions", dueSessions, []any{zero, 10}, []string{"checkout_sessions_due"}},
 		{"ReconcilableSessions", reconcilableSessions, []any{"", zero, 10},
 			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
+		{"ReconcilableSessions of one scope", reconcilableScopeSessions, []any{"", zero, 10, "mer_a", gateway.ModeTest},
+			[]string{"checkout_sessions_reconcile_pending_scope", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
 		{"DueTestInvoices", dueTestInvoices, []any{zero, zero, 10}, []string{"test_wallet_invoices_due"}},
 		{"LastTestSettlement", lastTestSettlement, nil, []string{"test_wallet_invoices_settled"}},
 		{"TestSettlementsAfter", testSettlementsFrom, []any{0, 10}, []string{"test_wallet_invoices_settled"}},

@@ -159,29 +159,48 @@ func (s *Store) GetCheckoutSessionByPaymentHash(ctx context.Context, paymentHash
 
 // reconcilableSessions is one arm per partial index, merged by id: the
 // pending sessions with an invoice, walked in id order, and the recently
-// expired ones, found by expired_at and then sorted (there are few). Without
-// INDEXED BY the planner walks the expired arm by primary key to save the
-// sort, which reads every session ever expired; with it, a dropped or changed
-// index is an error rather than a slow query.
-var reconcilableSessions = "SELECT " + sessionColumns + ` FROM checkout_sessions
-	WHERE status = 'pending' AND payment_hash IS NOT NULL AND id > ?
+// expired and cancelled ones, found by when and then sorted (there are few).
+// Without INDEXED BY the planner walks the expired arm by primary key to save
+// the sort, which reads every session ever expired; with it, a dropped or
+// changed index is an error rather than a slow query.
+//
+// reconcilableScopeSessions is the same for one merchant and mode: its
+// pending arm walks that scope's own index (0010), so a sweep reads only the
+// scope's sessions; the recent expired and cancelled ones of every scope are
+// few enough to filter.
+var (
+	reconcilableSessions      = reconcilableQuery("checkout_sessions_reconcile_pending", "")
+	reconcilableScopeSessions = reconcilableQuery("checkout_sessions_reconcile_pending_scope", "merchant_id = ?4 AND mode = ?5 AND ")
+)
+
+// reconcilableQuery's arguments are expiredSince (UnixMicro), afterID and
+// limit, then the merchant id and mode if scope names them.
+func reconcilableQuery(pendingIndex, scope string) string {
+	return "SELECT " + sessionColumns + " FROM checkout_sessions INDEXED BY " + pendingIndex + `
+	WHERE ` + scope + `status = 'pending' AND payment_hash IS NOT NULL AND id > ?2
 	UNION ALL
 	SELECT ` + sessionColumns + ` FROM checkout_sessions INDEXED BY checkout_sessions_reconcile_expired
-	WHERE status = 'expired' AND payment_hash IS NOT NULL AND expired_at >= ? AND id > ?
+	WHERE ` + scope + `status = 'expired' AND payment_hash IS NOT NULL AND expired_at >= ?1 AND id > ?2
 	UNION ALL
 	SELECT ` + sessionColumns + ` FROM checkout_sessions INDEXED BY checkout_sessions_reconcile_cancelled
-	WHERE status = 'cancelled' AND payment_hash IS NOT NULL AND cancelled_at >= ? AND id > ?
-	ORDER BY id LIMIT ?`
+	WHERE ` + scope + `status = 'cancelled' AND payment_hash IS NOT NULL AND cancelled_at >= ?1 AND id > ?2
+	ORDER BY id LIMIT ?3`
+}
 
-// ReconcilableSessions lists the sessions with an invoice that are pending,
-// or expired or cancelled at or after expiredSince, with id > afterID, in id order. A limit
-// ≤ 0 means no limit.
-func (s *Store) ReconcilableSessions(ctx context.Context, expiredSince time.Time, afterID string, limit int) ([]gateway.CheckoutSession, error) {
+// ReconcilableSessions lists the sessions of scope (of every scope when it
+// is the zero Scope) with an invoice that are pending, or expired or
+// cancelled at or after expiredSince, with id > afterID, in id order. A
+// limit ≤ 0 means no limit.
+func (s *Store) ReconcilableSessions(ctx context.Context, scope gateway.Scope, expiredSince time.Time, afterID string, limit int) ([]gateway.CheckoutSession, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
 	// Not timeCol: the zero time must bound nothing, not become NULL and match nothing.
-	rows, err := s.reader.QueryContext(ctx, reconcilableSessions, afterID, expiredSince.UnixMicro(), afterID, expiredSince.UnixMicro(), afterID, limit)
+	query, args := reconcilableSessions, []any{expiredSince.UnixMicro(), afterID, limit}
+	if scope != (gateway.Scope{}) {
+		query, args = reconcilableScopeSessions, append(args, scope.MerchantID, scope.Mode)
+	}
+	rows, err := s.reader.QueryContext(ctx, query, args...)
 	sessions, err := scanAll(rows, err, scanSession)
 	return sessions, mapErr(err, "reconcilable checkout sessions")
 }

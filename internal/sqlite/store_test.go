@@ -280,8 +280,10 @@ func TestQueuesUseTheirIndexes(t *testing.T) {
 		args  []any
 		want  []string // indexes the plan must search
 	}{
-		{"ReconcilableSessions", reconcilableSessions, []any{"", 0, "", 0, "", 10},
+		{"ReconcilableSessions", reconcilableSessions, []any{0, "", 10},
 			[]string{"checkout_sessions_reconcile_pending", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
+		{"ReconcilableSessions of one scope", reconcilableScopeSessions, []any{0, "", 10, "mer_a", gateway.ModeTest},
+			[]string{"checkout_sessions_reconcile_pending_scope", "checkout_sessions_reconcile_expired", "checkout_sessions_reconcile_cancelled"}},
 		{"DueTestInvoices", dueTestInvoices, []any{0, 0, 10}, []string{"test_wallet_invoices_due"}},
 		{"LastTestSettlement", lastTestSettlement, nil, []string{"test_wallet_invoices_settled"}},
 		{"TestSettlementsAfter", testSettlementsFrom, []any{0, 10}, []string{"test_wallet_invoices_settled"}},

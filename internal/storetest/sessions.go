@@ -463,12 +463,14 @@ func testInvoiceClaim(t *testing.T, f *fixture) {
 		noErr(t, "ListCheckoutSessions", err)
 		checkList(t, list, sessionID, []string{s.ID}, false, 1)
 		got["ListCheckoutSessions"] = &list.Items[0]
-		rec, err := f.store.ReconcilableSessions(f.ctx, at(0), "", 10)
-		noErr(t, "ReconcilableSessions", err)
-		if len(rec) != 1 {
-			t.Fatalf("ReconcilableSessions returned %d sessions, want 1", len(rec))
+		for name, scope := range map[string]gateway.Scope{"ReconcilableSessions": {}, "ReconcilableSessions of its scope": f.scope} {
+			rec, err := f.store.ReconcilableSessions(f.ctx, scope, at(0), "", 10)
+			noErr(t, name, err)
+			if len(rec) != 1 {
+				t.Fatalf("%s returned %d sessions, want 1", name, len(rec))
+			}
+			got[name] = &rec[0]
 		}
-		got["ReconcilableSessions"] = &rec[0]
 		return got
 	}
 
@@ -581,6 +583,7 @@ func testReconcilableSessions(t *testing.T, f *fixture) {
 		{f.scope, "cs_rec_m", gateway.StatusExpired, true, since.Add(time.Microsecond)},  // just inside
 		{f.scope, "cs_rec_n", gateway.StatusPending, false, time.Time{}},                 // no invoice yet
 		{f.scope, "cs_rec_o", gateway.StatusCancelled, true, at(0)},                      // recently cancelled: may still be paid
+		{f.otherMode, "cs_rec_p", gateway.StatusCancelled, true, at(0)},                  // recently cancelled in another scope
 	} {
 		// Created newest first in id order, so creation order cannot pass for id order.
 		sess := session(s.scope, s.id, at(-10-i))
@@ -595,29 +598,45 @@ func testReconcilableSessions(t *testing.T, f *fixture) {
 		all[s.id] = sess
 	}
 
+	every, nobody := gateway.Scope{}, gateway.Scope{MerchantID: "mer_nobody", Mode: gateway.ModeTest}
 	tests := []struct {
 		name  string
+		scope gateway.Scope
 		since time.Time
 		after string
 		limit int
 		want  []string
 	}{
-		{"pending and recently expired or cancelled, by id", since, "", 100, []string{"cs_rec_a", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
-		{"first page", since, "", 2, []string{"cs_rec_a", "cs_rec_d"}},
-		{"next page", since, "cs_rec_d", 2, []string{"cs_rec_h", "cs_rec_j"}},
-		{"last page", since, "cs_rec_j", 2, []string{"cs_rec_k", "cs_rec_m"}},
-		{"past the end", since, "cs_rec_o", 2, nil},
-		{"after an id that is not in the list", since, "cs_rec_b", 3, []string{"cs_rec_d", "cs_rec_h", "cs_rec_j"}},
-		{"after an id of no session", since, "cs_rec_ddd", 100, []string{"cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
-		{"since is inclusive", since.Add(time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
-		{"an earlier since", since.Add(-time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o"}},
-		{"the zero since takes every expired one", time.Time{}, "", 100,
-			[]string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_l", "cs_rec_m", "cs_rec_o"}},
-		{"a late since leaves only the pending", at(1), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_k"}},
+		{"pending and recently expired or cancelled, by id", every, since, "", 100,
+			[]string{"cs_rec_a", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o", "cs_rec_p"}},
+		{"first page", every, since, "", 2, []string{"cs_rec_a", "cs_rec_d"}},
+		{"next page", every, since, "cs_rec_d", 2, []string{"cs_rec_h", "cs_rec_j"}},
+		{"last page", every, since, "cs_rec_j", 2, []string{"cs_rec_k", "cs_rec_m"}},
+		{"past the end", every, since, "cs_rec_p", 2, nil},
+		{"after an id that is not in the list", every, since, "cs_rec_b", 3, []string{"cs_rec_d", "cs_rec_h", "cs_rec_j"}},
+		{"after an id of no session", every, since, "cs_rec_ddd", 100, []string{"cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o", "cs_rec_p"}},
+		{"since is inclusive", every, since.Add(time.Microsecond), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o", "cs_rec_p"}},
+		{"an earlier since", every, since.Add(-time.Microsecond), "", 100,
+			[]string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_m", "cs_rec_o", "cs_rec_p"}},
+		{"the zero since takes every expired one", every, time.Time{}, "", 100,
+			[]string{"cs_rec_a", "cs_rec_c", "cs_rec_d", "cs_rec_h", "cs_rec_j", "cs_rec_k", "cs_rec_l", "cs_rec_m", "cs_rec_o", "cs_rec_p"}},
+		{"a late since leaves only the pending", every, at(1), "", 100, []string{"cs_rec_a", "cs_rec_h", "cs_rec_k"}},
+
+		// One scope: another merchant's and another mode's sessions are left out.
+		{"one scope", f.scope, since, "", 100, []string{"cs_rec_a", "cs_rec_j", "cs_rec_m", "cs_rec_o"}},
+		{"one scope, first page", f.scope, since, "", 2, []string{"cs_rec_a", "cs_rec_j"}},
+		{"one scope, next page", f.scope, since, "cs_rec_j", 2, []string{"cs_rec_m", "cs_rec_o"}},
+		{"one scope, after an id of another scope", f.scope, since, "cs_rec_k", 100, []string{"cs_rec_m", "cs_rec_o"}},
+		{"one scope, the zero since", f.scope, time.Time{}, "", 100,
+			[]string{"cs_rec_a", "cs_rec_c", "cs_rec_j", "cs_rec_l", "cs_rec_m", "cs_rec_o"}},
+		{"one scope, a late since", f.scope, at(1), "", 100, []string{"cs_rec_a"}},
+		{"the same merchant's other mode", f.otherMode, since, "", 100, []string{"cs_rec_h", "cs_rec_p"}},
+		{"another merchant", f.otherMerchant, since, "", 100, []string{"cs_rec_d", "cs_rec_k"}},
+		{"a merchant with no sessions", nobody, time.Time{}, "", 100, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := f.store.ReconcilableSessions(f.ctx, tt.since, tt.after, tt.limit)
+			got, err := f.store.ReconcilableSessions(f.ctx, tt.scope, tt.since, tt.after, tt.limit)
 			noErr(t, "ReconcilableSessions", err)
 			var want []gateway.CheckoutSession
 			for _, id := range tt.want {
@@ -643,12 +662,21 @@ func testReconcilableSessions(t *testing.T, f *fixture) {
 			return nil
 		})
 		update("cs_rec_k", func(s *gateway.CheckoutSession) error { return s.Transition(gateway.StatusExpired, at(1)) })
-		got, err := f.store.ReconcilableSessions(f.ctx, since, "", 100)
-		noErr(t, "ReconcilableSessions", err)
-		var ids []string
-		for _, s := range got {
-			ids = append(ids, s.ID)
+		for _, tt := range []struct {
+			scope gateway.Scope
+			want  []string
+		}{
+			{every, []string{"cs_rec_b", "cs_rec_d", "cs_rec_h", "cs_rec_k", "cs_rec_m", "cs_rec_o", "cs_rec_p"}},
+			{f.scope, []string{"cs_rec_b", "cs_rec_m", "cs_rec_o"}},
+			{f.otherMerchant, []string{"cs_rec_d", "cs_rec_k"}},
+		} {
+			got, err := f.store.ReconcilableSessions(f.ctx, tt.scope, since, "", 100)
+			noErr(t, "ReconcilableSessions", err)
+			var ids []string
+			for _, s := range got {
+				ids = append(ids, s.ID)
+			}
+			diff(t, fmt.Sprintf("ids in scope %+v", tt.scope), tt.want, ids)
 		}
-		diff(t, "ids", []string{"cs_rec_b", "cs_rec_d", "cs_rec_h", "cs_rec_k", "cs_rec_m", "cs_rec_o"}, ids)
 	})
 }

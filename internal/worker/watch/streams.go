@@ -157,9 +157,10 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 		backoff = min(backoff*2, cmp.Or(s.MaxBackoff, 30*time.Second))
 		// Whatever settled while the stream was down is replayed from the
 		// cursor; the sweep also catches invoices the cursor can't (a
-		// replaced node).
-		if _, err := s.Service.Reconcile(ctx); err != nil && ctx.Err() == nil {
-			log.WarnContext(ctx, "reconcile after stream loss", "err", err)
+		// replaced node). Only this wallet's sessions: the other wallets'
+		// streams and feeds missed nothing.
+		if _, err := s.Service.ReconcileScope(ctx, conn.Scope()); err != nil && ctx.Err() == nil {
+			log.WarnContext(ctx, "reconcile after stream loss", "wallet_id", conn.ID, "err", err)
 		}
 	}
 	s.health(context.WithoutCancel(ctx), conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = false })

@@ -6,10 +6,10 @@
 // anything per open invoice: one stream per connected wallet, one query per
 // feed poll, however many sessions are pending.
 //
-// A full reconciliation, which looks up every open invoice, runs only where
-// a feed may have missed something: at start (payments made while the
-// gateway was down) and after a stream reconnects; periodically only if the
-// operator asks for it.
+// A reconciliation, which looks open invoices up one by one, runs only where
+// a feed may have missed something: over every wallet at start (payments
+// made while the gateway was down), over one wallet's sessions after its
+// stream reconnects, and periodically only if the operator asks for it.
 package watch
 
 import (

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,10 +32,12 @@ type fixture struct {
 	feed   *countingFeed
 	svc    *gateway.Service
 	merch  string
-	// lookups counts LookupInvoice calls on the merchant's wallet; failLookups
+	// lookups counts LookupInvoice calls on the test wallet, and scopeLookups
+	// those of each scope (a *atomic.Int64 per gateway.Scope); failLookups
 	// makes that many of the next ones fail.
-	lookups     atomic.Int64
-	failLookups atomic.Int64
+	lookups      atomic.Int64
+	scopeLookups sync.Map
+	failLookups  atomic.Int64
 	// reconciled receives once per finished reconciliation sweep.
 	reconciled chan struct{}
 }
@@ -67,23 +70,23 @@ func setup(t *testing.T) *fixture {
 	return f
 }
 
-// resolver gives test mode the counting test wallet.
+// resolver gives every scope, live mode too, the counting test wallet.
 type resolver struct{ f *fixture }
 
 func (r resolver) Wallet(_ context.Context, s gateway.Scope) (gateway.Wallet, error) {
-	if s.Mode != gateway.ModeTest {
-		return nil, gateway.Errorf(gateway.CodeWalletUnavailable, "no live wallet")
-	}
-	return &countingWallet{Wallet: r.f.wallet.For(s.MerchantID), f: r.f}, nil
+	return &countingWallet{Wallet: r.f.wallet.For(s.MerchantID), f: r.f, scope: s}, nil
 }
 
 type countingWallet struct {
 	gateway.Wallet
-	f *fixture
+	f     *fixture
+	scope gateway.Scope
 }
 
 func (w *countingWallet) LookupInvoice(ctx context.Context, hash string) (gateway.Invoice, error) {
 	w.f.lookups.Add(1)
+	n, _ := w.f.scopeLookups.LoadOrStore(w.scope, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
 	if w.f.failLookups.Add(-1) >= 0 {
 		return gateway.Invoice{}, errors.New("wallet unreachable")
 	}
@@ -98,9 +101,9 @@ type countingStore struct {
 	byHash       atomic.Int64 // GetCheckoutSessionByPaymentHash
 }
 
-func (s *countingStore) ReconcilableSessions(ctx context.Context, since time.Time, after string, limit int) ([]gateway.CheckoutSession, error) {
+func (s *countingStore) ReconcilableSessions(ctx context.Context, scope gateway.Scope, since time.Time, after string, limit int) ([]gateway.CheckoutSession, error) {
 	s.reconcilable.Add(1)
-	return s.Store.ReconcilableSessions(ctx, since, after, limit)
+	return s.Store.ReconcilableSessions(ctx, scope, since, after, limit)
 }
 
 func (s *countingStore) GetCheckoutSessionByPaymentHash(ctx context.Context, hash string) (*gateway.CheckoutSession, error) {
@@ -119,9 +122,20 @@ func (c *countingFeed) SettlementsAfter(ctx context.Context, seq int64, limit in
 	return c.SettlementFeed.SettlementsAfter(ctx, seq, limit)
 }
 
-// seed stores n pending test-mode sessions with open test invoices,
+// lookupsIn returns how many invoices were looked up in scope's wallet.
+func (f *fixture) lookupsIn(scope gateway.Scope) int64 {
+	n, _ := f.scopeLookups.LoadOrStore(scope, new(atomic.Int64))
+	return n.(*atomic.Int64).Load()
+}
+
+// scope is the fixture merchant's test mode.
+func (f *fixture) scope() gateway.Scope {
+	return gateway.Scope{MerchantID: f.merch, Mode: gateway.ModeTest}
+}
+
+// seed stores n pending sessions of scope with open test invoices,
 // straight through the store, as if their pages had been loaded.
-func (f *fixture) seed(t *testing.T, n int) {
+func (f *fixture) seed(t *testing.T, scope gateway.Scope, n int) {
 	t.Helper()
 	now := gateway.SystemClock{}.Now()
 	for i := range n {
@@ -129,7 +143,7 @@ func (f *fixture) seed(t *testing.T, n int) {
 		rand.Read(pre[:])
 		hash := hex.EncodeToString(pre[:]) // any 64 hex digits will do
 		sess := &gateway.CheckoutSession{
-			ID: gateway.NewID(gateway.PrefixSession), MerchantID: f.merch, Mode: gateway.ModeTest,
+			ID: gateway.NewID(gateway.PrefixSession), MerchantID: scope.MerchantID, Mode: scope.Mode,
 			Status: gateway.StatusPending, AmountCents: 5000, Currency: "usd", AmountSats: 76924, ExchangeRate: "65000.00",
 			LineItems:  []gateway.LineItem{{Name: "Order", UnitAmountCents: 5000, Quantity: 1}},
 			SuccessURL: "https://shop.example/thanks", CancelURL: "https://shop.example/cart",
@@ -139,7 +153,7 @@ func (f *fixture) seed(t *testing.T, n int) {
 		if err := f.store.CreateCheckoutSession(t.Context(), sess, nil); err != nil {
 			t.Fatalf("seed session %d: %v", i, err)
 		}
-		inv := gateway.TestInvoice{PaymentHash: hash, MerchantID: f.merch, Preimage: hex.EncodeToString(pre[:]),
+		inv := gateway.TestInvoice{PaymentHash: hash, MerchantID: scope.MerchantID, Preimage: hex.EncodeToString(pre[:]),
 			PaymentRequest: sess.PaymentRequest, AmountMsat: 76_924_000, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 		if err := f.store.InsertTestInvoice(t.Context(), inv); err != nil {
 			t.Fatalf("seed invoice %d: %v", i, err)
@@ -227,7 +241,7 @@ func TestNoPerSessionWork(t *testing.T) {
 	for _, n := range []int{0, 2000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			f := setup(t)
-			f.seed(t, n)
+			f.seed(t, f.scope(), n)
 			before := goroutines()
 			f.run(t, &watch.Worker{Service: f.svc, Hints: f.wallet.Hints(), Feed: f.feed, FeedEvery: feedEvery})
 			if got := f.lookups.Load(); got != int64(n) {

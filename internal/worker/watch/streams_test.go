@@ -1,0 +1,97 @@
+package watch_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/worker/watch"
+)
+
+// TestStreamReconnectReconcilesItsScope: when a wallet's settlement stream
+// is lost and reconnects, the sweep looks up the invoices of that wallet's
+// scope only, not those of another merchant or of the same merchant's other
+// mode.
+func TestStreamReconnectReconcilesItsScope(t *testing.T) {
+	f := setup(t)
+	other, _, err := f.svc.CreateMerchant(t.Context(), gateway.MerchantParams{Name: "Other Store", Email: "other@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed := f.scope()
+	live := gateway.Scope{MerchantID: f.merch, Mode: gateway.ModeLive}
+	otherMerchant := gateway.Scope{MerchantID: other.ID, Mode: gateway.ModeTest}
+	seeded := map[gateway.Scope]int{streamed: 5, live: 3, otherMerchant: 7}
+	for scope, n := range seeded {
+		f.seed(t, scope, n)
+	}
+	now := time.Now().UTC()
+	conn := &gateway.WalletConnection{ID: gateway.NewID(gateway.PrefixWallet), MerchantID: f.merch, Mode: gateway.ModeTest,
+		Type: "streaming", Config: []byte("{}"), CreatedAt: now, UpdatedAt: now}
+	if err := f.store.PutWalletConnection(t.Context(), conn); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	s := &watch.Streams{Service: f.svc, Store: f.store, Node: "node-a",
+		Wallets: &gateway.Wallets{Store: f.store, Backends: streamingBackends{}, Sealer: plainSealer{}}}
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	})
+	select {
+	case <-f.reconciled:
+	case <-time.After(time.Minute):
+		t.Fatal("no reconciliation after the stream was lost, within a minute")
+	}
+
+	for scope, n := range seeded {
+		want := int64(0)
+		if scope == streamed {
+			want = int64(n)
+		}
+		if got := f.lookupsIn(scope); got != want {
+			t.Errorf("%d lookups in %+v (%d pending sessions), want %d", got, scope, n, want)
+		}
+	}
+}
+
+// streamingBackends opens every connection as a wallet whose settlement
+// stream is lost once, at once, and then holds.
+type streamingBackends struct{}
+
+func (streamingBackends) Configure(gateway.WalletParams) ([]byte, error) {
+	return nil, errors.New("streamingBackends: not for connecting")
+}
+
+func (streamingBackends) Open(string, []byte) (gateway.Wallet, error) {
+	return &streamingWallet{}, nil
+}
+
+// streamingWallet only streams: the service looks invoices up through the
+// fixture's resolver, which counts them.
+type streamingWallet struct {
+	gateway.Wallet
+	subscribed atomic.Int64
+}
+
+func (w *streamingWallet) SubscribeSettled(ctx context.Context, _ uint64, _ func(string, uint64) error) error {
+	if w.subscribed.Add(1) == 1 {
+		return errors.New("stream lost")
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// plainSealer stores configurations as they are.
+type plainSealer struct{}
+
+func (plainSealer) Seal(p []byte) ([]byte, error) { return p, nil }
+func (plainSealer) Open(p []byte) ([]byte, error) { return p, nil }
