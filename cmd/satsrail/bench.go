@@ -46,9 +46,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var scen, rows string
 	fs.StringVar(&c.url, "url", "", "a running gateway to drive (with --secret-key); default: start one on a fresh SQLite data dir with the test wallet")
 	fs.StringVar(&c.secretKey, "secret-key", "", "the sk_test_ key of the merchant to drive with --url; lift its rate limit (merchant create --rate-limit-per-minute)")
-	fs.IntVar(&c.clients, "clients", 16, "concurrent clients")
+	fs.IntVar(&c.clients, "clients", 32, "concurrent clients")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each scenario runs against each target")
-	fs.StringVar(&scen, "scenarios", benchScenarios, "which scenarios to run: create (POST /checkout_sessions with an Idempotency-Key, then again paced at half the rate it reached), get (GET /checkout_sessions/{id}), list (GET /transactions with filters), pay (simulated payment → verified webhook at a local receiver), page (hosted checkout page), watch (RSS, goroutines and idle CPU with --pending sessions waiting for payment)")
+	fs.StringVar(&scen, "scenarios", benchScenarios, "which scenarios to run: create (POST /checkout_sessions with an Idempotency-Key, then again paced at half the rate it reached), get (GET /checkout_sessions/{id}), list (GET /transactions with filters), pay (simulated payment → verified webhook at a local receiver), page (hosted checkout page), watch (RSS, goroutines and idle CPU with --pending sessions waiting for payment; started gateways only)")
 	fs.StringVar(&rows, "rows", "0", "table sizes to run create, get and list at, comma-separated: each starts a gateway whose database holds that many settled sessions (e.g. 100000,1000000); started gateways only")
 	fs.IntVar(&c.pending, "pending", 100000, "watch: pending sessions with open invoices the gateway holds")
 	fs.DurationVar(&c.idle, "idle", 10*time.Second, "watch: how long the gateway's idle CPU is measured")
