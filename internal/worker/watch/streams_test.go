@@ -35,22 +35,8 @@ func TestStreamReconnectReconcilesItsScope(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	s := &watch.Streams{Service: f.svc, Store: f.store, Node: "node-a",
-		Wallets: &gateway.Wallets{Store: f.store, Backends: streamingBackends{}, Sealer: plainSealer{}}}
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run = %v", err)
-		}
-	})
-	select {
-	case <-f.reconciled:
-	case <-time.After(time.Minute):
-		t.Fatal("no reconciliation after the stream was lost, within a minute")
-	}
+	f.run(t, &watch.Streams{Service: f.svc, Store: f.store, Node: "node-a",
+		Wallets: &gateway.Wallets{Store: f.store, Backends: streamingBackends{}, Sealer: plainSealer{}}})
 
 	for scope, n := range seeded {
 		want := int64(0)

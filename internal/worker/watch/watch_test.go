@@ -178,8 +178,9 @@ func (f *fixture) session(t *testing.T) *gateway.CheckoutSession {
 	return s
 }
 
-// run starts a watch worker and waits for its start-up reconciliation.
-func (f *fixture) run(t *testing.T, w *watch.Worker) {
+// run starts a worker (a Worker, or Streams) and waits for its first
+// reconciliation.
+func (f *fixture) run(t *testing.T, w interface{ Run(context.Context) error }) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -193,7 +194,7 @@ func (f *fixture) run(t *testing.T, w *watch.Worker) {
 	select {
 	case <-f.reconciled:
 	case <-time.After(time.Minute):
-		t.Fatal("no start-up reconciliation within a minute")
+		t.Fatal("no reconciliation within a minute")
 	}
 }
 
