@@ -176,13 +176,11 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	}
-	if sess.Status == gateway.StatusPending && sess.PaymentRequest == "" { // else it has its invoice: no second read
-		if s, err := h.svc.EnsureInvoice(ctx, sess.ID); err != nil {
-			h.fail(w, r, &pageData{Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID}, err)
-			return
-		} else {
-			sess = s
-		}
+	if s, err := h.svc.InvoiceOf(ctx, sess); err != nil {
+		h.fail(w, r, &pageData{Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID}, err)
+		return
+	} else {
+		sess = s
 	}
 	d := &pageData{
 		Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID, LineItems: sess.LineItems,
@@ -260,9 +258,9 @@ func (h *Handler) render(w http.ResponseWriter, name string, d *pageData) {
 // page, it makes the invoice when it is first needed.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess, _, err := h.svc.CheckoutPage(ctx, r.PathValue("token"))
-	if err == nil && sess.Status == gateway.StatusPending {
-		sess, err = h.svc.EnsureInvoice(ctx, sess.ID)
+	sess, err := h.svc.GetCheckoutSession(ctx, gateway.Scope{}, r.PathValue("token"))
+	if err == nil {
+		sess, err = h.svc.InvoiceOf(ctx, sess)
 	}
 	if err != nil {
 		code := gateway.ErrorCode(err)

@@ -59,6 +59,15 @@ func (s *Service) EnsureInvoice(ctx context.Context, id string) (*CheckoutSessio
 	return v.(*CheckoutSession), nil
 }
 
+// InvoiceOf returns sess, just read, with its invoice: as it is when it has
+// one or is no longer pending — no second read — else by EnsureInvoice.
+func (s *Service) InvoiceOf(ctx context.Context, sess *CheckoutSession) (*CheckoutSession, error) {
+	if sess.PaymentRequest != "" || sess.Status != StatusPending {
+		return sess, nil
+	}
+	return s.EnsureInvoice(ctx, sess.ID)
+}
+
 func (s *Service) ensureInvoice(ctx context.Context, id string) (*CheckoutSession, error) {
 	for attempt := 0; ; attempt++ {
 		sess, err := s.GetCheckoutSession(ctx, Scope{}, id)
@@ -402,16 +411,26 @@ func (s *Service) SimulatePayment(ctx context.Context, p *Principal, id string) 
 	if p.Key.Mode != ModeTest || p.Key.Kind != KeySecret {
 		return nil, Errorf(CodePermissionDenied, "Simulating a payment needs a test-mode secret key (sk_test_...).")
 	}
-	if _, err := s.store.GetCheckoutSession(ctx, p.Scope(), id); err != nil {
+	sess, err := s.GetCheckoutSession(ctx, p.Scope(), id)
+	if err != nil {
 		return nil, err
 	}
-	return s.SimulatePaymentFor(ctx, id)
+	return s.simulatePayment(ctx, sess)
 }
 
 // SimulatePaymentFor pays a test-mode session by token, as the hosted page's
 // "Simulate payment" button does.
 func (s *Service) SimulatePaymentFor(ctx context.Context, id string) (*CheckoutSession, error) {
-	sess, err := s.EnsureInvoice(ctx, id)
+	sess, err := s.GetCheckoutSession(ctx, Scope{}, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.simulatePayment(ctx, sess)
+}
+
+// simulatePayment pays sess, just read, with the test wallet.
+func (s *Service) simulatePayment(ctx context.Context, sess *CheckoutSession) (*CheckoutSession, error) {
+	sess, err := s.InvoiceOf(ctx, sess)
 	if err != nil {
 		return nil, err
 	}
