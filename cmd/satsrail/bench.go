@@ -134,10 +134,8 @@ func runBench(ctx context.Context, c *benchConfig, rep *loadtest.Report, logw io
 				progress(loadtest.Result{Scenario: "create", Target: "baseline-" + kind, Clients: c.clients, Stats: loadtest.Drive(ctx, load, cl.Create())})
 			}
 			if kind == loadtest.BaselineNoDB && (c.scenarios["get"] || c.scenarios["list"] || c.scenarios["page"]) {
-				read := func(ctx context.Context, _, _ int) (time.Duration, error) {
-					return timedGet(ctx, httpc, p.url+"/api/v1/checkout_sessions/cs_baseline")
-				}
-				progress(loadtest.Result{Scenario: "get", Target: "baseline-" + kind, Clients: c.clients, Stats: loadtest.Drive(ctx, load, read)})
+				progress(loadtest.Result{Scenario: "get", Target: "baseline-" + kind, Clients: c.clients,
+					Stats: loadtest.Drive(ctx, load, cl.Read("/api/v1/checkout_sessions/cs_baseline"))})
 			}
 			p.stop()
 		}
@@ -281,24 +279,6 @@ func smallest(rep *loadtest.Report, scenario string) *loadtest.Result {
 		}
 	}
 	return s
-}
-
-func timedGet(ctx context.Context, c *http.Client, url string) (time.Duration, error) {
-	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("GET %s: %d", url, resp.StatusCode)
-	}
-	return time.Since(start), err
 }
 
 func runID() string { return strconv.FormatInt(time.Now().UnixNano(), 36) }

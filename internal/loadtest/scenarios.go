@@ -207,23 +207,21 @@ func (c *Client) Page(sessions []*apitype.CheckoutSession) Op {
 }
 
 func (c *Client) loadPage(ctx context.Context, s *apitype.CheckoutSession) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/checkout/"+s.Token, nil)
-	if err != nil {
-		return err
+	b, err := c.raw(ctx, http.MethodGet, "/checkout/"+s.Token, nil, nil, http.StatusOK)
+	if err == nil && !bytes.Contains(b, []byte("lnbcrt")) {
+		err = fmt.Errorf("GET /checkout/%s: %d bytes without an invoice", s.Token, len(b))
 	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return err
+	return err
+}
+
+// Read is a plain GET of path answered 200: the baselines' read ceiling.
+func (c *Client) Read(path string) Op {
+	return func(ctx context.Context, _, _ int) (time.Duration, error) {
+		return timed(func() error {
+			_, err := c.raw(ctx, http.MethodGet, path, nil, nil, http.StatusOK)
+			return err
+		})
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte("lnbcrt")) {
-		return fmt.Errorf("GET /checkout/%s: %d, %d bytes without an invoice", s.Token, resp.StatusCode, len(b))
-	}
-	return nil
 }
 
 // Warm loads each session's page once, which makes its invoice.
