@@ -147,11 +147,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			return j.err
 		case <-j.lead: // the previous leader handed over; j is still queued
 		}
-	} else {
-		s.leading = true
-		s.mu.Unlock()
+		s.mu.Lock()
 	}
-	s.mu.Lock()
+	s.leading = true
 	batch := s.queue
 	s.queue = nil
 	s.mu.Unlock()
