@@ -33,11 +33,7 @@ const seedPerDay = 10000
 // settled transaction, spread evenly over the past rows/seedPerDay days,
 // straight into the SQLite database in dir (the gateway is not running).
 func seedSettled(ctx context.Context, dir, merchantID string, rows int) error {
-	path, err := dbPath(dir)
-	if err != nil {
-		return err
-	}
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	st, err := openSeeded(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -57,6 +53,16 @@ func seedSettled(ctx context.Context, dir, merchantID string, rows int) error {
 		}
 	}
 	return nil
+}
+
+// openSeeded opens the SQLite database of data dir dir for seeding (the
+// gateway is not running).
+func openSeeded(ctx context.Context, dir string) (*sqlite.Store, error) {
+	path, err := dbPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, sqlite.Config{Path: path})
 }
 
 // settledSession is a $50 session paid a minute after it was created, as
@@ -89,11 +95,7 @@ func settledSession(merchantID string, created time.Time) (gateway.CheckoutSessi
 // key, sealed with the data dir's master key), expiring in 55 minutes. It
 // returns one of the sessions.
 func seedPending(ctx context.Context, dir, merchantID string, n int) (*gateway.CheckoutSession, error) {
-	path, err := dbPath(dir)
-	if err != nil {
-		return nil, err
-	}
-	st, err := sqlite.Open(ctx, sqlite.Config{Path: path})
+	st, err := openSeeded(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
