@@ -168,7 +168,7 @@ func (e *env) events(id string) []gateway.Event {
 }
 
 var (
-	reToken  = regexp.MustCompile(`cs_[0-9A-Za-z]{24}`)
+	reToken  = regexp.MustCompile(`cs_[0-9A-Za-z]{28}`)
 	reBolt11 = regexp.MustCompile(`(?i)lnbcrt[0-9a-z]+`)
 	reSVG    = regexp.MustCompile(`<svg xmlns="http://www.w3.org/2000/svg" viewBox=[^>]*>.*?</svg>`)
 	reTime   = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRandomString: every length comes out exactly, only base62 characters
@@ -38,5 +39,31 @@ func TestRandomString(t *testing.T) {
 	}
 	if NewID(PrefixSession) == NewID(PrefixSession) {
 		t.Fatal("two ids are equal")
+	}
+}
+
+// TestNewIDSortsByTime: ids are the prefix, the time, then the random part;
+// a later millisecond sorts after an earlier one, across digit carries and
+// far apart, so inserts append to an index.
+func TestNewIDSortsByTime(t *testing.T) {
+	id := NewID(PrefixSession)
+	if len(id) != len(PrefixSession)+IDLen || !strings.HasPrefix(id, PrefixSession) || strings.Trim(id[len(PrefixSession):], base62) != "" {
+		t.Fatalf("NewID = %q", id)
+	}
+	if got, want := id[len(PrefixSession):][:idTimeLen], string(appendIDTime(nil, time.Now())); got > want {
+		t.Fatalf("id time %q is after now %q", got, want)
+	}
+	base := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	prev := string(appendIDTime(nil, time.Unix(0, 0)))
+	if prev != "00000000" {
+		t.Fatalf("epoch = %q", prev)
+	}
+	for _, d := range []time.Duration{0, time.Millisecond, 61 * time.Millisecond, 62 * time.Millisecond,
+		3844 * time.Millisecond, time.Hour, 24 * time.Hour, 365 * 24 * time.Hour, 200 * 365 * 24 * time.Hour} {
+		cur := string(appendIDTime(nil, base.Add(d)))
+		if len(cur) != idTimeLen || cur <= prev {
+			t.Fatalf("time part at +%v = %q, not after %q", d, cur, prev)
+		}
+		prev = cur
 	}
 }
