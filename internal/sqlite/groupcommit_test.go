@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -86,5 +87,73 @@ func TestGroupCommit(t *testing.T) {
 	ran := false
 	if err := s.write(cancelled, func(*sql.Tx) error { ran = true; return nil }); !errors.Is(err, context.Canceled) || ran {
 		t.Fatalf("write with a cancelled context: ran %v, err %v", ran, err)
+	}
+}
+
+// TestGroupCommitRepeatable: repeatable writes run first in their batch
+// without savepoints; when one fails the batch rolls back and runs again
+// with a savepoint each. Either way a failed write leaves nothing of itself,
+// the others commit, and a write that is not repeatable runs exactly once.
+func TestGroupCommitRepeatable(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	ctx := context.Background()
+	if _, err := s.writer.ExecContext(ctx, "CREATE TABLE gc (n INTEGER PRIMARY KEY, note TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	errFail := errors.New("fail")
+	const n = 600
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	runs := make([]atomic.Int32, n)
+	// i%3: 0 a repeatable write, 1 a repeatable write that fails after its
+	// insert in every fifth case, 2 a plain write.
+	fails := func(i int) bool { return i%3 == 1 && i%5 == 0 }
+	for i := range n {
+		wg.Go(func() {
+			fn := func(tx *sql.Tx) error {
+				runs[i].Add(1)
+				if _, err := tx.ExecContext(ctx, "INSERT INTO gc VALUES (?, 'first')", i); err != nil {
+					return err
+				}
+				if fails(i) {
+					return fmt.Errorf("write %d: %w", i, errFail)
+				}
+				_, err := tx.ExecContext(ctx, "UPDATE gc SET note = 'second' WHERE n = ?", i)
+				return err
+			}
+			if i%3 == 2 {
+				errs[i] = s.write(ctx, fn)
+			} else {
+				errs[i] = s.writeRepeatable(ctx, fn)
+			}
+		})
+	}
+	wg.Wait()
+	want, reran := 0, 0
+	for i, err := range errs {
+		if fails(i) != errors.Is(err, errFail) || (!fails(i) && err != nil) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if !fails(i) {
+			want++
+		}
+		switch r := runs[i].Load(); {
+		case i%3 == 2 && r != 1:
+			t.Fatalf("plain write %d ran %d times", i, r)
+		case r < 1 || r > 2:
+			t.Fatalf("repeatable write %d ran %d times", i, r)
+		case r == 2:
+			reran++
+		}
+	}
+	if reran == 0 {
+		t.Fatal("no batch ran again: the failing writes never shared a batch")
+	}
+	var count, seconds int
+	if err := s.reader.QueryRowContext(ctx, "SELECT COUNT(*), SUM(note = 'second') FROM gc").Scan(&count, &seconds); err != nil {
+		t.Fatal(err)
+	}
+	if count != want || seconds != want {
+		t.Fatalf("%d rows (%d complete), want %d: a failed write left rows or a good one lost some", count, seconds, want)
 	}
 }

@@ -40,7 +40,7 @@ var (
 // CreateCheckoutSession stores a new session and, when done is given, its
 // request's finished Idempotency-Key record in the same transaction.
 func (s *Store) CreateCheckoutSession(ctx context.Context, sess *gateway.CheckoutSession, done *gateway.IdempotencyCompletion) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeRepeatable(ctx, func(tx *sql.Tx) error {
 		if done != nil {
 			if err := insertDone(ctx, tx, done); err != nil {
 				return err
