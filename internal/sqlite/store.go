@@ -37,9 +37,10 @@ var _ gateway.Store = (*Store)(nil)
 const readerConns = 4
 
 // Page caches (SQLite's default is 2 MiB a connection). The writer's holds
-// the index pages a create touches — ids are random, so inserts land all
-// over the id and list indexes, and a table of a million sessions has tens
-// of MiB of them; the readers' hold the hot sessions and keys.
+// the index pages a create touches — idempotency keys are chosen by clients,
+// so their index entries land all over it, and a table of a million
+// sessions has tens of MiB of index pages; the readers' hold the hot
+// sessions and keys.
 const (
 	writerCache = "_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)" // 64 MiB; trigger scratch in memory
 	readerCache = "_pragma=cache_size(-16384)"                            // 16 MiB each
