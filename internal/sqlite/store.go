@@ -235,6 +235,7 @@ func (s *Store) commitBatch(jobs []*writeJob) {
 // commits. It returns false, having rolled everything back, if there was no
 // repeatable job or one of them failed: commitEach must run the batch.
 func (s *Store) commitRepeatableFirst(jobs []*writeJob) bool {
+	// Order within a batch is free: its callers are concurrent.
 	n := 0
 	for i, j := range jobs {
 		if j.repeatable {
@@ -245,7 +246,6 @@ func (s *Store) commitRepeatableFirst(jobs []*writeJob) bool {
 	if n == 0 {
 		return false
 	}
-	// Order within a batch is free: its callers are concurrent.
 	ctx := context.Background()
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
