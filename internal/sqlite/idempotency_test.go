@@ -18,24 +18,7 @@ import (
 func TestIdempotencyKeysMigration(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "satsrail.db")
-	db, err := openWriter(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.version < 11 {
-			if _, err := applyMigration(ctx, db, m); err != nil {
-				t.Fatalf("migration %s: %v", m.name, err)
-			}
-		}
-	}
+	db := migratedBefore(t, path, 11)
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	m := gateway.Merchant{ID: "mer_a", Name: "A", Email: "a@a.example", Status: "active", CreatedAt: now, UpdatedAt: now}
 	key, _ := gateway.NewAPIKey(m.ID, gateway.KeySecret, gateway.ModeTest, now)

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -106,17 +107,16 @@ func planOf(t *testing.T, s *Store, query string, args []any) string {
 	return strings.Join(plan, "\n")
 }
 
-// TestListCountsMigration checks migration 0009 counts the rows stored
-// before it, and that its counts, kept by triggers afterwards, bucket every
-// row in the UTC day the list code expects, before 1970 too.
-func TestListCountsMigration(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "satsrail.db")
+// migratedBefore opens a new database at path with the migrations before
+// version applied, for a test of that migration to fill; close it before
+// opening the Store, which applies the rest.
+func migratedBefore(t *testing.T, path string, version int) *sql.DB {
+	t.Helper()
 	db, err := openWriter(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+	if _, err := db.ExecContext(t.Context(), `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
 		t.Fatal(err)
 	}
 	ms, err := loadMigrations()
@@ -124,12 +124,22 @@ func TestListCountsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		if m.version < 9 {
-			if _, err := applyMigration(ctx, db, m); err != nil {
+		if m.version < version {
+			if _, err := applyMigration(t.Context(), db, m); err != nil {
 				t.Fatalf("migration %s: %v", m.name, err)
 			}
 		}
 	}
+	return db
+}
+
+// TestListCountsMigration checks migration 0009 counts the rows stored
+// before it, and that its counts, kept by triggers afterwards, bucket every
+// row in the UTC day the list code expects, before 1970 too.
+func TestListCountsMigration(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "satsrail.db")
+	db := migratedBefore(t, path, 9)
 	scope := gateway.Scope{MerchantID: "mer_a", Mode: gateway.ModeTest}
 	epoch := time.Unix(0, 0).UTC()
 	times := []time.Time{epoch.Add(-25 * time.Hour), epoch.Add(-24 * time.Hour), epoch.Add(-time.Microsecond), epoch,
