@@ -170,7 +170,7 @@ func BenchmarkNewID(b *testing.B) {
 	for b.Loop() {
 		id = NewID(PrefixSession)
 	}
-	if len(id) != len(PrefixSession)+IDLen || !strings.HasPrefix(id, PrefixSession) || strings.Trim(id[3:], base62) != "" {
+	if len(id) != len(PrefixSession)+idLen || !strings.HasPrefix(id, PrefixSession) || strings.Trim(id[3:], base62) != "" {
 		b.Fatalf("NewID = %q", id)
 	}
 }

@@ -39,15 +39,15 @@ func appendRandom(out []byte, n int) []byte {
 	return out
 }
 
-// IDRandomLen is how many random base62 characters end an id (~119 bits,
+// idRandomLen is how many random base62 characters end an id (~119 bits,
 // SPEC §1's minimum).
-const IDRandomLen = 20
+const idRandomLen = 20
 
 // idTimeLen characters of base62 milliseconds last until the year 8888.
 const idTimeLen = 8
 
-// IDLen is the length of an id after its prefix.
-const IDLen = idTimeLen + IDRandomLen
+// idLen is the length of an id after its prefix.
+const idLen = idTimeLen + idRandomLen
 
 // NewID returns prefix, 8 base62 characters of the time in milliseconds, and
 // 20 random base62 characters. The time first makes ids of one kind sort by
@@ -57,9 +57,9 @@ const IDLen = idTimeLen + IDRandomLen
 // outgrows a batch. The random part is all the secret an id carries (a hosted
 // page's URL): 119 bits.
 func NewID(prefix string) string {
-	b := make([]byte, 0, len(prefix)+IDLen)
+	b := make([]byte, 0, len(prefix)+idLen)
 	b = appendIDTime(append(b, prefix...), time.Now())
-	return string(appendRandom(b, IDRandomLen))
+	return string(appendRandom(b, idRandomLen))
 }
 
 // appendIDTime appends t's milliseconds since 1970 as idTimeLen base62

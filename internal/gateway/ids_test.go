@@ -47,7 +47,7 @@ func TestRandomString(t *testing.T) {
 // far apart, so inserts append to an index.
 func TestNewIDSortsByTime(t *testing.T) {
 	id := NewID(PrefixSession)
-	if len(id) != len(PrefixSession)+IDLen || !strings.HasPrefix(id, PrefixSession) || strings.Trim(id[len(PrefixSession):], base62) != "" {
+	if len(id) != len(PrefixSession)+idLen || !strings.HasPrefix(id, PrefixSession) || strings.Trim(id[len(PrefixSession):], base62) != "" {
 		t.Fatalf("NewID = %q", id)
 	}
 	if got, want := id[len(PrefixSession):][:idTimeLen], string(appendIDTime(nil, time.Now())); got > want {
