@@ -157,3 +157,56 @@ func TestGroupCommitRepeatable(t *testing.T) {
 		t.Fatalf("%d rows (%d complete), want %d: a failed write left rows or a good one lost some", count, seconds, want)
 	}
 }
+
+// TestUnsyncedWrites: a batch of nothing but unsynced writes commits with
+// synchronous=OFF, and any batch holding another write commits with FULL —
+// each write sees the setting its batch commits with, from inside it.
+func TestUnsyncedWrites(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
+	ctx := context.Background()
+	if _, err := s.writer.ExecContext(ctx, "CREATE TABLE gc (n INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	synchronous := func(tx *sql.Tx) (int, error) {
+		var v int
+		return v, tx.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&v)
+	}
+	const full, off = 2, 0
+	var alone int
+	if err := s.writeUnsynced(ctx, func(tx *sql.Tx) (err error) { alone, err = synchronous(tx); return err }); err != nil || alone != off {
+		t.Fatalf("an unsynced write alone committed with synchronous = %d (%v), want %d", alone, err, off)
+	}
+	const n = 300
+	seen := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			fn := func(tx *sql.Tx) (err error) {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO gc VALUES (?)", i); err != nil {
+					return err
+				}
+				seen[i], err = synchronous(tx)
+				return err
+			}
+			var err error
+			if i%3 == 0 {
+				err = s.write(ctx, fn)
+			} else {
+				err = s.writeUnsynced(ctx, fn)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, v := range seen {
+		if i%3 == 0 && v != full {
+			t.Fatalf("durable write %d committed with synchronous = %d", i, v)
+		}
+	}
+	var after int
+	if err := s.write(ctx, func(tx *sql.Tx) (err error) { after, err = synchronous(tx); return err }); err != nil || after != full {
+		t.Fatalf("a durable write after unsynced ones: synchronous = %d (%v), want %d", after, err, full)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 
@@ -29,6 +30,8 @@ type Store struct {
 	mu      sync.Mutex  // guards the group commit's queue and leading
 	queue   []*writeJob // writes waiting for the next batch
 	leading bool        // a caller is running batches
+
+	unsynced bool // the writer commits without fsync (synchronous=OFF); only the leader touches it
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -149,6 +152,17 @@ func (s *Store) writeRepeatable(ctx context.Context, fn func(tx *sql.Tx) error) 
 	return s.enqueue(&writeJob{ctx: ctx, fn: fn, repeatable: true})
 }
 
+// writeUnsynced is write for a fn whose effect need not survive a power
+// failure, because whatever it did would be done again: a delivery claim,
+// whose lease, if lost, leaves the delivery due (webhooks are at least once
+// anyway). A batch of nothing but such writes commits without waiting for
+// fsync (a later durable commit's fsync covers its log frames too); a batch
+// with any other write is durable as always. A crash of the process alone
+// loses nothing either way: the log is written before the commit returns.
+func (s *Store) writeUnsynced(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.enqueue(&writeJob{ctx: ctx, fn: fn, unsynced: true})
+}
+
 // enqueue queues j for a batch, leads one if none is running, and returns
 // j's outcome once it is final.
 func (s *Store) enqueue(j *writeJob) error {
@@ -187,6 +201,7 @@ type writeJob struct {
 	ctx        context.Context
 	fn         func(tx *sql.Tx) error
 	repeatable bool // fn may run again after a rollback (writeRepeatable)
+	unsynced   bool // fn's commit need not be on disk (writeUnsynced)
 	err        error
 	done       chan struct{} // closed when err is final
 	lead       chan struct{} // receives when this caller is to run the next batch
@@ -221,6 +236,11 @@ func (s *Store) runBatch(jobs []*writeJob) {
 
 // commitBatch runs jobs in one transaction and sets each one's err.
 func (s *Store) commitBatch(jobs []*writeJob) {
+	durable := slices.ContainsFunc(jobs, func(j *writeJob) bool { return !j.unsynced })
+	if err := s.setSynced(durable); err != nil {
+		setErr(jobs, err)
+		return
+	}
 	if len(jobs) > 1 && s.commitRepeatableFirst(jobs) {
 		return
 	}
@@ -228,6 +248,25 @@ func (s *Store) commitBatch(jobs []*writeJob) {
 		j.err = nil // a failed first try leaves errors behind
 	}
 	s.commitEach(jobs)
+}
+
+// setSynced makes the writer's next commits wait for fsync (synchronous=FULL)
+// or not (OFF). A failure to set FULL fails the batch: durable writes never
+// commit unsynced. (A connection the pool opens anew starts at FULL, so the
+// state can only be safer than s.unsynced says.)
+func (s *Store) setSynced(durable bool) error {
+	if s.unsynced == !durable {
+		return nil // already so
+	}
+	mode := "FULL"
+	if !durable {
+		mode = "OFF"
+	}
+	if _, err := s.writer.ExecContext(context.Background(), "PRAGMA synchronous = "+mode); err != nil {
+		return fmt.Errorf("sqlite: set synchronous = %s: %w", mode, err)
+	}
+	s.unsynced = !durable
+	return nil
 }
 
 // commitRepeatableFirst moves the repeatable jobs to the front of jobs and

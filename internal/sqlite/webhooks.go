@@ -193,7 +193,10 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Tim
 		cap = 1 << 62 // no cap
 	}
 	var jobs []gateway.DeliveryJob
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	// Unsynced: a claim lost to a power failure leaves its deliveries due,
+	// to be claimed (or failed) again; the attempt's outcome is durable.
+	err := s.writeUnsynced(ctx, func(tx *sql.Tx) error {
+		jobs = nil
 		// Each round either leases deliveries or fails them, and both leave
 		// the queue, so the loop ends; seen makes sure of it.
 		seen := map[string]bool{}
