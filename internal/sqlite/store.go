@@ -299,13 +299,7 @@ func (s *Store) commitRepeatableFirst(jobs []*writeJob) bool {
 			return false
 		}
 	}
-	if err := runEach(tx, jobs[n:]); err != nil {
-		setErr(jobs, err)
-		return true
-	}
-	if err := tx.Commit(); err != nil {
-		setErr(jobs, err)
-	}
+	commitAfter(tx, jobs, jobs[n:])
 	return true
 }
 
@@ -328,12 +322,18 @@ func (s *Store) commitEach(jobs []*writeJob) {
 		}
 		return
 	}
-	if err := runEach(tx, jobs); err != nil {
-		setErr(jobs, err)
-		return
+	commitAfter(tx, jobs, jobs)
+}
+
+// commitAfter runs rest, each in its own savepoint, and commits tx; if
+// either fails, every job of batch that has not failed on its own fails.
+func commitAfter(tx *sql.Tx, batch, rest []*writeJob) {
+	err := runEach(tx, rest)
+	if err == nil {
+		err = tx.Commit()
 	}
-	if err := tx.Commit(); err != nil {
-		setErr(jobs, err)
+	if err != nil {
+		setErr(batch, err)
 	}
 }
 

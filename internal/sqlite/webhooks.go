@@ -196,7 +196,6 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Tim
 	// Unsynced: a claim lost to a power failure leaves its deliveries due,
 	// to be claimed (or failed) again; the attempt's outcome is durable.
 	err := s.writeUnsynced(ctx, func(tx *sql.Tx) error {
-		jobs = nil
 		// Each round either leases deliveries or fails them, and both leave
 		// the queue, so the loop ends; seen makes sure of it.
 		seen := map[string]bool{}
