@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -179,13 +178,8 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 func requestHash(rt route, r *http.Request, body []byte) []byte {
 	h := sha256.New()
 	io.WriteString(h, rt.method+" "+rt.path+" "+r.PathValue("id")+"\n")
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err == nil {
-		if canon, err := json.Marshal(v); err == nil {
-			body = canon
-		}
+	if canon, ok := canonicalJSON(make([]byte, 0, len(body)), body); ok {
+		body = canon
 	}
 	h.Write(body)
 	return h.Sum(nil)
