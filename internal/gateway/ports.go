@@ -163,6 +163,11 @@ type Store interface {
 	// ReplaceAPIKey revokes every active key of key's merchant, kind and mode
 	// at key.CreatedAt and inserts key, atomically.
 	ReplaceAPIKey(ctx context.Context, key APIKey) error
+	// CredentialsVersion is a number that changes, in the same transaction,
+	// with every change to an API key or a merchant by any writer (another
+	// process, another node, SQL by hand): principals read while it stays
+	// the same are still current.
+	CredentialsVersion(ctx context.Context) (int64, error)
 
 	// Checkout sessions.
 	// CreateCheckoutSession stores a new session and, when done is not nil,

@@ -22,6 +22,10 @@ type Config struct {
 	MaxAmountCents Cents
 	// IdempotencyTTL is how long Idempotency-Keys are kept (default 24 h).
 	IdempotencyTTL time.Duration
+	// KeyRecheck is how long the principals of API keys seen are trusted
+	// before the store is asked whether any key or merchant changed
+	// (default DefaultKeyRecheck; negative: on every request).
+	KeyRecheck time.Duration
 
 	// Wallets finds each merchant mode's wallet; Decode checks the invoices
 	// they return. Both are needed for payments.
@@ -66,6 +70,7 @@ type Service struct {
 	cfg     Config
 	hub     hub
 	flight  flight
+	keys    *keyCache
 	// deliveries wakes the delivery worker when new deliveries exist.
 	deliveries chan struct{}
 	// walletsChanged wakes the settlement stream watchers.
@@ -79,7 +84,7 @@ func NewService(cfg Config) *Service {
 	cfg.MaxAmountCents = cmp.Or(cfg.MaxAmountCents, DefaultMaxAmountCents)
 	cfg.IdempotencyTTL = cmp.Or(cfg.IdempotencyTTL, DefaultIdempotencyTTL)
 	return &Service{store: cfg.Store, rates: cfg.Rates, clock: cfg.Clock, wallets: cfg.Wallets, decode: cfg.Decode, cfg: cfg,
-		deliveries: make(chan struct{}, 1), walletsChanged: make(chan struct{}, 1)}
+		keys: newKeyCache(cfg.KeyRecheck), deliveries: make(chan struct{}, 1), walletsChanged: make(chan struct{}, 1)}
 }
 
 // Now is the service's clock reading (UTC, microseconds).
@@ -144,6 +149,7 @@ func (s *Service) RollKey(ctx context.Context, merchantID string, kt KeyType) (s
 	if err := s.store.ReplaceAPIKey(ctx, k); err != nil {
 		return "", fmt.Errorf("roll key: %w", err)
 	}
+	s.keys.reset()
 	return secret, nil
 }
 
@@ -154,7 +160,15 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if _, _, ok := ParseKeyType(keyTypePrefix(secret)); !ok || len(secret) > 200 {
 		return nil, unauthorized
 	}
-	p, err := s.store.PrincipalByKeyHash(ctx, HashKey(secret))
+	hash := HashKey(secret)
+	version, err := s.keys.current(ctx, s.store.CredentialsVersion)
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if p, ok := s.keys.get(hash); ok {
+		return p, nil
+	}
+	p, err := s.store.PrincipalByKeyHash(ctx, hash)
 	if errors.Is(err, ErrNotFound) {
 		return nil, unauthorized
 	}
@@ -164,6 +178,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if p.Merchant.Status != "active" {
 		return nil, unauthorized
 	}
+	s.keys.put(hash, *p, version)
 	return p, nil
 }
 

@@ -68,6 +68,14 @@ func (s *Store) ListMerchants(ctx context.Context) ([]gateway.Merchant, error) {
 	return ms, mapErr(err, "list merchants")
 }
 
+// CredentialsVersion returns the number migration 0007's triggers bump with
+// every statement that changes api_keys or merchants.
+func (s *Store) CredentialsVersion(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, "SELECT n FROM credentials_version WHERE id = 1").Scan(&n)
+	return n, mapErr(err, "read credentials version")
+}
+
 // PrincipalByKeyHash returns the active key with this hash and its merchant.
 func (s *Store) PrincipalByKeyHash(ctx context.Context, hash []byte) (*gateway.Principal, error) {
 	var p gateway.Principal

@@ -78,6 +78,14 @@ func (s *Store) PrincipalByKeyHash(ctx context.Context, hash []byte) (*gateway.P
 	return &p, nil
 }
 
+// CredentialsVersion returns the number migration 0012's triggers bump with
+// every change to api_keys and merchants.
+func (s *Store) CredentialsVersion(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.reader.QueryRowContext(ctx, "SELECT n FROM credentials_version WHERE id = 1").Scan(&n)
+	return n, mapErr(err, "read credentials version")
+}
+
 // principalByKeyHash is built once: it runs on every API request.
 var principalByKeyHash = "SELECT " + qualify("k", apiKeyColumns) + ", " + qualify("m", merchantColumns) + `
 	FROM api_keys k JOIN merchants m ON m.id = k.merchant_id

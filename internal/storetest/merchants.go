@@ -132,4 +132,31 @@ func testAPIKeys(t *testing.T, f *fixture) {
 			t.Errorf("pk_live RevokedAt = %v, want zero", got.Key.RevokedAt)
 		}
 	})
+
+	t.Run("the credentials version changes with keys and merchants only", func(t *testing.T) {
+		version := func() int64 {
+			t.Helper()
+			v, err := f.store.CredentialsVersion(f.ctx)
+			noErr(t, "CredentialsVersion", err)
+			return v
+		}
+		v0 := version()
+		k := apiKey(f.other.ID, "pk_test", "9", at(8))
+		noErr(t, "ReplaceAPIKey", f.store.ReplaceAPIKey(f.ctx, k))
+		v1 := version()
+		if v1 == v0 {
+			t.Errorf("CredentialsVersion = %d after a key was replaced, as before", v1)
+		}
+		m := gateway.Merchant{ID: "mer_echo", Name: "Echo", Email: "e@echo.example", Status: "active", CreatedAt: at(0), UpdatedAt: at(0)}
+		noErr(t, "CreateMerchant", f.store.CreateMerchant(f.ctx, &m, nil))
+		v2 := version()
+		if v2 == v1 {
+			t.Errorf("CredentialsVersion = %d after a merchant was created, as before", v2)
+		}
+		// Other writes leave it: every request's cache depends on that.
+		f.createSession(t, session(f.scope, "cs_version", at(9)))
+		if v := version(); v != v2 {
+			t.Errorf("CredentialsVersion = %d after a session was created, want %d", v, v2)
+		}
+	})
 }
