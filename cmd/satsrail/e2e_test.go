@@ -291,6 +291,7 @@ func TestHelpAndBadInput(t *testing.T) {
 		{"merchant", "create", "--data-dir", dir, "--name", "x", "--email", "not-an-email"},
 		{"keys", "roll", "--data-dir", dir, "--merchant", "mer_x", "--key-type", "sk_prod"},
 		{"serve", "--data-dir", dir, "--checkout-ttl", "5s"},
+		{"serve", "--data-dir", dir, "--checkpoint-interval", "0s"},
 		{"serve", "--data-dir", dir, "--fixed-rates", "usd=abc"},
 		{"bogus"},
 	} {

@@ -46,6 +46,7 @@ type serveConfig struct {
 	publicRateLimit           int
 	logFormat, logLevel       string
 	expireInterval            time.Duration
+	checkpointEvery           time.Duration
 	masterKey                 string
 	autopayAfter              time.Duration
 	reconcileEvery            time.Duration
@@ -75,6 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.expireInterval, "expire-interval", time.Second, "how often pending sessions are checked for expiry")
+	fs.DurationVar(&c.checkpointEvery, "checkpoint-interval", sqlite.DefaultCheckpointEvery, "SQLite: time between background checkpoints, which copy the write-ahead log into the database file; each ends with an fsync that the commits beside it wait for, so shorter means smaller stalls (docs/PERFORMANCE.md)")
 	fs.StringVar(&c.masterKey, "master-key", "", "master key sealing secrets at rest (64 hex chars); default: <data-dir>/master.key, created 0600 on first start")
 	fs.DurationVar(&c.autopayAfter, "test-autopay-after", 0, "test wallet: invoices pay themselves this long after creation (0 = off)")
 	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 0, "how often every open invoice is looked up in its wallet, one lookup per pending session (0 = off: only at start and after a wallet stream reconnects, since the wallets' settlement feeds are exact)")
@@ -94,6 +96,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if c.maxAmountCents <= 0 {
 		return fmt.Errorf("--max-amount-cents must be positive")
+	}
+	if c.checkpointEvery <= 0 {
+		return fmt.Errorf("--checkpoint-interval must be positive, got %s", c.checkpointEvery)
 	}
 	schedule, err := parseSchedule(c.retrySchedule)
 	if err != nil {
@@ -210,7 +215,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error { return rateSource.Run(gctx) })
 	if st, ok := store.(*sqlite.Store); ok {
 		// Checkpoints off the write path (internal/sqlite/checkpoint.go).
-		g.Go(func() error { return st.Run(gctx, sqlite.CheckpointConfig{}) })
+		g.Go(func() error { return st.Run(gctx, sqlite.CheckpointConfig{Every: c.checkpointEvery}) })
 	}
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
 	g.Go(func() error { return testWallet.Run(gctx) })
