@@ -18,10 +18,11 @@ const maxCachedKeys = 10_000
 // immediate in practice: the store's CredentialsVersion changes in the
 // transaction that revokes a key (or changes a merchant), on any node or
 // process, and the cache is emptied as soon as it sees a new version. It
-// looks at most every recheck (1 ms by default) — one read of one row in
-// place of a key lookup on every request — so a key revoked by another
-// process works for at most that long more. A revocation through this
-// Service empties the cache at once. Unknown keys are never kept.
+// re-reads the version when its last read is older than recheck (1 ms by
+// default) — one read of one row an interval in place of a key lookup on
+// every request — so a key revoked by another process works for at most that
+// long more. A key rolled through this Service is refused at once (reset).
+// Unknown keys are never kept.
 type keyCache struct {
 	recheck time.Duration // < 0: ask on every request
 	now     func() time.Time
