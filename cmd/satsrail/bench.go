@@ -52,7 +52,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&rows, "rows", "0", "table sizes to run create, get and list at, comma-separated: each starts a gateway whose database holds that many settled sessions (e.g. 100000,1000000); started gateways only")
 	fs.IntVar(&c.pending, "pending", 100000, "watch: pending sessions with open invoices the gateway holds")
 	fs.DurationVar(&c.idle, "idle", 10*time.Second, "watch: how long the gateway's idle CPU is measured")
-	fs.BoolVar(&c.baselines, "baselines", true, "also run the baselines (bare net/http decoding the same JSON; the same plus one SQLite INSERT per request) with the same client")
+	fs.BoolVar(&c.baselines, "baselines", true, "also run the baselines (bare net/http decoding the same JSON; the same plus one SQLite INSERT per request, each its own commit; the same INSERT group-committed) with the same client")
 	fs.StringVar(&c.jsonPath, "json", "", "also write the report as JSON to this file (- for stdout, replacing the table)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (databases and server logs) instead of deleting it")
 	if err := parseFlags(fs, args); err != nil {
@@ -123,7 +123,7 @@ func runBench(ctx context.Context, c *benchConfig, rep *loadtest.Report, logw io
 		rep.Results = append(rep.Results, r)
 	}
 	if c.baselines {
-		for _, kind := range []string{loadtest.BaselineNoDB, loadtest.BaselineSQLite} {
+		for _, kind := range loadtest.Baselines {
 			p, err := startChild(ctx, c, "baseline-"+kind, "baseline listening on ",
 				"bench", "baseline", "--kind", kind, "--data-dir", filepath.Join(c.workDir, "baseline-"+kind))
 			if err != nil {
@@ -254,8 +254,10 @@ func addRatios(rep *loadtest.Report) {
 			if b := rep.Find(base, "baseline-nodb", 0); b != nil {
 				x.Ratios["baseline-nodb"] = loadtest.Ratio(x.RPS, b.RPS)
 			}
-			if b := rep.Find(base, "baseline-sqlite", 0); b != nil {
-				x.Ratios["baseline-sqlite"] = loadtest.Ratio(x.RPS, b.RPS)
+			for _, kind := range loadtest.Baselines[1:] {
+				if b := rep.Find(base, "baseline-"+kind, 0); b != nil {
+					x.Ratios["baseline-"+kind] = loadtest.Ratio(x.RPS, b.RPS)
+				}
 			}
 		}
 		// Cost at this table size relative to the smallest one: the time a
@@ -407,8 +409,8 @@ func lastLines(b []byte, n int) string {
 // bench starts for each baseline, so client and servers are separate
 // processes for every target alike).
 func benchBaseline(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := newFlags("bench baseline", "bench baseline --kind nodb|sqlite [--addr A] [--data-dir D]", stdout)
-	kind := fs.String("kind", loadtest.BaselineNoDB, "nodb (decode the JSON and answer) or sqlite (the same plus one durable INSERT)")
+	fs := newFlags("bench baseline", "bench baseline --kind nodb|sqlite|sqlite-group [--addr A] [--data-dir D]", stdout)
+	kind := fs.String("kind", loadtest.BaselineNoDB, "nodb (decode the JSON and answer), sqlite (the same plus one durable INSERT, its own commit) or sqlite-group (the INSERT group-committed)")
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
 	dir := dataDirFlag(fs)
 	if err := parseFlags(fs, args); err != nil {

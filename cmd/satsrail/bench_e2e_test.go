@@ -38,6 +38,7 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	for _, w := range []want{
 		{"create", "baseline-nodb", 0}, {"get", "baseline-nodb", 0}, {"create", "baseline-sqlite", 0},
+		{"create", "baseline-sqlite-group", 0},
 		{"create", "satsrail", 0}, {"create@50%", "satsrail", 0}, {"get", "satsrail", 0}, {"list", "satsrail", 0},
 		{"create", "satsrail", 200}, {"create@50%", "satsrail", 200}, {"get", "satsrail", 200}, {"list", "satsrail", 200},
 		{"page", "satsrail", 0}, {"pay", "satsrail", 0},
@@ -53,6 +54,9 @@ func TestBenchSmoke(t *testing.T) {
 		if w.target == "satsrail" && w.scenario != "pay" && w.scenario != "create@50%" && r.Ratios["baseline-nodb"] <= 0 {
 			t.Errorf("%s on %s at %d rows has no ratio to the baseline: %v", w.scenario, w.target, w.rows, r.Ratios)
 		}
+	}
+	if r := rep.Find("create", "satsrail", 0); r != nil && (r.Ratios["baseline-sqlite"] <= 0 || r.Ratios["baseline-sqlite-group"] <= 0) {
+		t.Errorf("create has no ratio to the SQLite baselines: %v", r.Ratios)
 	}
 	if r := rep.Find("list", "satsrail", 200); r != nil && r.Ratios["smallest-table"] <= 0 {
 		t.Errorf("list at 200 rows has no ratio to the smallest table: %v", r.Ratios)

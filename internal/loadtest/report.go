@@ -14,7 +14,7 @@ import (
 // Result is one scenario run against one target.
 type Result struct {
 	Scenario string `json:"scenario"` // create, create@50%, get, list, pay, page, watch
-	Target   string `json:"target"`   // satsrail, baseline-nodb, baseline-sqlite
+	Target   string `json:"target"`   // satsrail, baseline-nodb, baseline-sqlite, baseline-sqlite-group
 	// Rows is how many sessions (each with a settled transaction) the
 	// gateway's database held before the run.
 	Rows    int     `json:"rows"`
@@ -96,7 +96,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintln(tw, "scenario\ttarget\trows\tclients\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tratios\t")
 	for _, x := range r.Results {
 		var ratios []string
-		for _, k := range []string{"baseline-nodb", "baseline-sqlite", "rows-0", "smallest-table"} {
+		for _, k := range []string{"baseline-nodb", "baseline-sqlite", "baseline-sqlite-group", "rows-0", "smallest-table"} {
 			if v, ok := x.Ratios[k]; ok {
 				ratios = append(ratios, fmt.Sprintf("%.2f× %s", v, k))
 			}
