@@ -52,25 +52,6 @@ func (s *Store) LookupIdempotent(ctx context.Context, keyID, key string, notBefo
 	return &rec, nil
 }
 
-// insertDone stores done's record, finished, unless the key has a live
-// record (see gateway.IdempotencyCompletion); then it writes nothing and
-// returns gateway.ErrIdempotencyKeyTaken.
-func insertDone(ctx context.Context, tx *sql.Tx, done *gateway.IdempotencyCompletion) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (api_key_id, key, request_hash, done, status, body, created_at)
-		VALUES (?, ?, ?, 1, ?, ?, ?)
-		ON CONFLICT (api_key_id, key) DO UPDATE SET request_hash = excluded.request_hash, done = 1,
-			status = excluded.status, body = excluded.body, created_at = excluded.created_at
-		WHERE idempotency_keys.created_at < ? OR (idempotency_keys.done = 0 AND idempotency_keys.created_at < ?)`,
-		done.APIKeyID, done.Key, done.RequestHash, done.Status, done.Body, timeCol(done.CreatedAt),
-		timeCol(done.ExpiredBefore), timeCol(done.StaleBefore))
-	if err == nil {
-		if err = oneRow(res); errors.Is(err, sql.ErrNoRows) {
-			err = gateway.ErrIdempotencyKeyTaken
-		}
-	}
-	return err
-}
-
 // CompleteIdempotent stores the response of a request; an unknown record is
 // gateway.ErrNotFound.
 func (s *Store) CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error {

@@ -40,17 +40,7 @@ var (
 // CreateCheckoutSession stores a new session and, when done is given, its
 // request's finished Idempotency-Key record in the same transaction.
 func (s *Store) CreateCheckoutSession(ctx context.Context, sess *gateway.CheckoutSession, done *gateway.IdempotencyCompletion) error {
-	err := s.writeRepeatable(ctx, func(tx *sql.Tx) error {
-		if done != nil {
-			if err := insertDone(ctx, tx, done); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, insertSession, sessionArgs(sess)...); err != nil {
-			return err
-		}
-		return addSessionProducts(ctx, tx, sess.ID, productIDs(sess.LineItems))
-	})
+	err := s.writeCreate(ctx, &sessionCreate{sess: sess, done: done, products: productIDs(sess.LineItems)})
 	return mapErr(err, "create checkout session %s", sess.ID)
 }
 

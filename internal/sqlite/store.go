@@ -152,6 +152,20 @@ func (s *Store) writeRepeatable(ctx context.Context, fn func(tx *sql.Tx) error) 
 	return s.enqueue(&writeJob{ctx: ctx, fn: fn, repeatable: true})
 }
 
+// writeCreate is writeRepeatable for a session create: alone it runs as its
+// own fn; with other creates in a batch, all of them go in together
+// (insertCreates). A create whose key is taken returns
+// gateway.ErrIdempotencyKeyTaken, having written nothing.
+func (s *Store) writeCreate(ctx context.Context, c *sessionCreate) error {
+	fn := func(tx *sql.Tx) error {
+		if err := insertCreates(ctx, tx, []*sessionCreate{c}); err != nil {
+			return err
+		}
+		return c.takenErr()
+	}
+	return s.enqueue(&writeJob{ctx: ctx, fn: fn, repeatable: true, create: c})
+}
+
 // writeUnsynced is write for a fn whose effect need not survive a power
 // failure, because whatever it did would be done again: a delivery claim,
 // whose lease, if lost, leaves the delivery due (webhooks are at least once
@@ -200,8 +214,9 @@ func (s *Store) enqueue(j *writeJob) error {
 type writeJob struct {
 	ctx        context.Context
 	fn         func(tx *sql.Tx) error
-	repeatable bool // fn may run again after a rollback (writeRepeatable)
-	unsynced   bool // fn's commit need not be on disk (writeUnsynced)
+	repeatable bool           // fn may run again after a rollback (writeRepeatable)
+	unsynced   bool           // fn's commit need not be on disk (writeUnsynced)
+	create     *sessionCreate // fn's create, to run with the batch's others (writeCreate)
 	err        error
 	done       chan struct{} // closed when err is final
 	lead       chan struct{} // receives when this caller is to run the next batch
@@ -291,12 +306,28 @@ func (s *Store) commitRepeatableFirst(jobs []*writeJob) bool {
 		return false
 	}
 	defer tx.Rollback() // no-op after Commit
+	var creates []*writeJob
 	for _, j := range jobs[:n] {
-		if j.err = j.ctx.Err(); j.err != nil {
-			continue
+		switch j.err = j.ctx.Err(); {
+		case j.err != nil:
+		case j.create != nil:
+			creates = append(creates, j)
+		default:
+			if j.err = j.run(tx); j.err != nil {
+				return false
+			}
 		}
-		if j.err = j.run(tx); j.err != nil {
+	}
+	if len(creates) > 0 {
+		cs := make([]*sessionCreate, len(creates))
+		for i, j := range creates {
+			cs[i] = j.create
+		}
+		if err := insertCreates(ctx, tx, cs); err != nil {
 			return false
+		}
+		for _, j := range creates {
+			j.err = j.create.takenErr()
 		}
 	}
 	commitAfter(tx, jobs, jobs[n:])
