@@ -159,8 +159,9 @@ func TestGroupCommitRepeatable(t *testing.T) {
 }
 
 // TestUnsyncedWrites: a batch of nothing but unsynced writes commits with
-// synchronous=OFF, and any batch holding another write commits with FULL —
-// each write sees the setting its batch commits with, from inside it.
+// synchronous=NORMAL (no fsync for the commit; checkpoints still synced),
+// and any batch holding another write commits with FULL — each write sees
+// the setting its batch commits with, from inside it.
 func TestUnsyncedWrites(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
 	ctx := context.Background()
@@ -171,7 +172,7 @@ func TestUnsyncedWrites(t *testing.T) {
 		var v int
 		return v, tx.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&v)
 	}
-	const full, off = 2, 0
+	const full, off = 2, 1 // off: NORMAL
 	var alone int
 	if err := s.writeUnsynced(ctx, func(tx *sql.Tx) (err error) { alone, err = synchronous(tx); return err }); err != nil || alone != off {
 		t.Fatalf("an unsynced write alone committed with synchronous = %d (%v), want %d", alone, err, off)

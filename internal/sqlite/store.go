@@ -31,7 +31,7 @@ type Store struct {
 	queue   []*writeJob // writes waiting for the next batch
 	leading bool        // a caller is running batches
 
-	unsynced bool // the writer commits without fsync (synchronous=OFF); only the leader touches it
+	unsynced bool // the writer commits without fsync (synchronous=NORMAL); only the leader touches it
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -266,8 +266,12 @@ func (s *Store) commitBatch(jobs []*writeJob) {
 }
 
 // setSynced makes the writer's next commits wait for fsync (synchronous=FULL)
-// or not (OFF). A failure to set FULL fails the batch: durable writes never
-// commit unsynced. (A connection the pool opens anew starts at FULL, so the
+// or not (NORMAL). In WAL mode NORMAL skips only the commit's fsync: a
+// checkpoint still syncs the log before copying it and the database after,
+// which OFF would skip too — and a checkpoint the writer runs itself (when
+// Run is not running) could then let a later commit overwrite log frames the
+// database file does not durably hold yet. A failure to set FULL fails the
+// batch: durable writes never commit unsynced. (A connection the pool opens anew starts at FULL, so the
 // state can only be safer than s.unsynced says.)
 func (s *Store) setSynced(durable bool) error {
 	if s.unsynced == !durable {
@@ -275,7 +279,7 @@ func (s *Store) setSynced(durable bool) error {
 	}
 	mode := "FULL"
 	if !durable {
-		mode = "OFF"
+		mode = "NORMAL"
 	}
 	if _, err := s.writer.ExecContext(context.Background(), "PRAGMA synchronous = "+mode); err != nil {
 		return fmt.Errorf("sqlite: set synchronous = %s: %w", mode, err)
