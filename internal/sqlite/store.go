@@ -271,8 +271,8 @@ func (s *Store) commitBatch(jobs []*writeJob) {
 // which OFF would skip too — and a checkpoint the writer runs itself (when
 // Run is not running) could then let a later commit overwrite log frames the
 // database file does not durably hold yet. A failure to set FULL fails the
-// batch: durable writes never commit unsynced. (A connection the pool opens anew starts at FULL, so the
-// state can only be safer than s.unsynced says.)
+// batch: durable writes never commit unsynced. (A connection the pool opens
+// anew starts at FULL, so the state can only be safer than s.unsynced says.)
 func (s *Store) setSynced(durable bool) error {
 	if s.unsynced == !durable {
 		return nil // already so
@@ -289,9 +289,11 @@ func (s *Store) setSynced(durable bool) error {
 }
 
 // commitRepeatableFirst moves the repeatable jobs to the front of jobs and
-// runs them without savepoints, then the others each in its own, and
-// commits. It returns false, having rolled everything back, if there was no
-// repeatable job or one of them failed: commitEach must run the batch.
+// runs them without savepoints — the session creates among them together
+// (insertCreates) — then the others each in its own, and commits. It
+// returns false, having rolled everything back, if there was no repeatable
+// job or one of them failed: commitEach must run the batch. A create whose
+// key is taken has written nothing and does not fail the batch.
 func (s *Store) commitRepeatableFirst(jobs []*writeJob) bool {
 	// Order within a batch is free: its callers are concurrent.
 	n := 0
