@@ -15,9 +15,10 @@ import (
 // a fixed part (database/sql, binding, starting and ending the statement)
 // of about a quarter of a one-row session insert. So a batch's creates
 // insert their Idempotency-Key records in one INSERT, which RETURNs the keys
-// it took, and then the sessions whose key it took in another — in chunks
-// of a power of two rows (at most maxCreateRows), so a connection keeps a
-// few prepared forms of each statement, not one per batch size.
+// it stored, and then, in another, the sessions whose record it stored (and
+// those without a key) — in chunks of a power of two rows (at most
+// maxCreateRows), so a connection keeps a few prepared forms of each
+// statement, not one per batch size.
 
 // sessionCreate is one session to store, with its request's finished
 // Idempotency-Key record when it has one.
