@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"path/filepath"
@@ -351,32 +352,12 @@ func TestEventFilterMatchesLiterally(t *testing.T) {
 	}
 }
 
-// TestCredentialsVersionSeesSQLByHand: the version that lets nodes keep
-// principals in memory changes with any change to a key or a merchant,
-// also one made with SQL by hand, since triggers keep it.
+// TestCredentialsVersionSeesSQLByHand: storetest's check, with SQL run on
+// the writer's own handle.
 func TestCredentialsVersionSeesSQLByHand(t *testing.T) {
-	ctx := t.Context()
 	s := open(t, filepath.Join(t.TempDir(), "satsrail.db"))
-	now := time.Now().UTC()
-	m := &gateway.Merchant{ID: "mer_hand", Name: "Hand", Email: "h@hand.example", Status: "active", CreatedAt: now, UpdatedAt: now}
-	key, _ := gateway.NewAPIKey(m.ID, gateway.KeySecret, gateway.ModeTest, now)
-	if err := s.CreateMerchant(ctx, m, []gateway.APIKey{key}); err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{
-		"UPDATE merchants SET status = 'suspended' WHERE id = 'mer_hand'",
-		"UPDATE api_keys SET revoked_at = 1 WHERE merchant_id = 'mer_hand'",
-		"DELETE FROM api_keys WHERE merchant_id = 'mer_hand'",
-	} {
-		before, err := s.CredentialsVersion(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.writer.ExecContext(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-		if after, err := s.CredentialsVersion(ctx); err != nil || after == before {
-			t.Errorf("CredentialsVersion after %q = %d, %v; was %d", stmt, after, err, before)
-		}
-	}
+	storetest.CredentialsVersionSeesSQLByHand(t, s, func(ctx context.Context, stmt string) error {
+		_, err := s.writer.ExecContext(ctx, stmt)
+		return err
+	}, "1")
 }

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
@@ -159,4 +161,35 @@ func testAPIKeys(t *testing.T, f *fixture) {
 			t.Errorf("CredentialsVersion = %d after a session was created, want %d", v, v2)
 		}
 	})
+}
+
+// CredentialsVersionSeesSQLByHand checks that the version that lets nodes
+// keep principals in memory changes with any change to a key or a merchant,
+// also one made with SQL by hand, since triggers keep it. exec runs a
+// statement on the engine's own handle; now is its SQL for the current time.
+func CredentialsVersionSeesSQLByHand(t *testing.T, s gateway.Store, exec func(ctx context.Context, stmt string) error, now string) {
+	t.Helper()
+	ctx := t.Context()
+	at := time.Now().UTC()
+	m := &gateway.Merchant{ID: "mer_hand", Name: "Hand", Email: "h@hand.example", Status: "active", CreatedAt: at, UpdatedAt: at}
+	key, _ := gateway.NewAPIKey(m.ID, gateway.KeySecret, gateway.ModeTest, at)
+	if err := s.CreateMerchant(ctx, m, []gateway.APIKey{key}); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		"UPDATE merchants SET status = 'suspended' WHERE id = 'mer_hand'",
+		"UPDATE api_keys SET revoked_at = " + now + " WHERE merchant_id = 'mer_hand'",
+		"DELETE FROM api_keys WHERE merchant_id = 'mer_hand'",
+	} {
+		before, err := s.CredentialsVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+		if after, err := s.CredentialsVersion(ctx); err != nil || after == before {
+			t.Errorf("CredentialsVersion after %q = %d, %v; was %d", stmt, after, err, before)
+		}
+	}
 }
