@@ -76,7 +76,7 @@ func insertCreates(ctx context.Context, tx *sql.Tx, cs []*sessionCreate) error {
 	}
 	for len(fresh) > 0 {
 		n := chunk(fresh, nil)
-		args := make([]any, 0, n*len(sessionArgs(fresh[0].sess)))
+		args := make([]any, 0, n*sessionArgCount)
 		for _, c := range fresh[:n] {
 			args = append(args, sessionArgs(c.sess)...)
 		}
@@ -147,7 +147,8 @@ func insertDoneRows(ctx context.Context, tx *sql.Tx, cs []*sessionCreate) error 
 
 // The statements for 1, 2, 4, ... maxCreateRows rows, by log2 of the count.
 var (
-	insertSessionRows = rowForms(insertSession, len(sessionArgs(&gateway.CheckoutSession{})), "")
+	sessionArgCount   = len(sessionArgs(&gateway.CheckoutSession{}))
+	insertSessionRows = rowForms(insertSession, sessionArgCount, "")
 	insertDoneRowsSQL = rowForms(`INSERT INTO idempotency_keys (api_key_id, key, request_hash, done, status, body, created_at)
 		VALUES (?, ?, ?, 1, ?, ?, ?)`, 0, `
 		ON CONFLICT (api_key_id, key) DO UPDATE SET request_hash = excluded.request_hash, done = 1,
