@@ -280,8 +280,13 @@ type WalletParams struct {
 	Type             string  `json:"type"`
 	ConnectionString *string `json:"connection_string,omitempty"`
 	RESTURL          *string `json:"rest_url,omitempty"`
+	URL              *string `json:"url,omitempty"`
 	Macaroon         *string `json:"macaroon,omitempty"`
 	TLSCert          *string `json:"tls_cert,omitempty"`
+	Rune             *string `json:"rune,omitempty"`
+	Password         *string `json:"password,omitempty"`
+	APIKey           *string `json:"api_key,omitempty"`
+	Address          *string `json:"address,omitempty"`
 }
 
 // Wallet is a mode's wallet as the API shows it: never a credential.

@@ -53,6 +53,7 @@ type serveConfig struct {
 	checkoutRateLimit         int
 	retrySchedule             string
 	allowPrivateWebhooks      bool
+	allowPrivateWallets       bool
 	webhookTimeout            time.Duration
 	redisURL                  string
 	nodeID                    string
@@ -85,6 +86,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.redisURL, "redis-url", "", "Redis URL (redis://host:6379/0) for rate limits shared by every node; without it each node counts on its own")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
+	fs.BoolVar(&c.allowPrivateWallets, "allow-private-wallets", true, "let merchants' wallet hosts (node URLs, relays, Lightning Address domains) be loopback, private or link-local addresses: a self-hosted shop's node usually sits on the same host or LAN")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
 	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "also serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (docs/PERFORMANCE.md)")
@@ -153,11 +155,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
-	walletSet := &gateway.Wallets{Store: store, Backends: backends{}, Sealer: sealer(key),
+	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets}}
+	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
-		Wallets: walletSet, Decode: bolt11.Decode, Backends: backends{},
+		Wallets: walletSet, Decode: bolt11.Decode, Backends: wallets,
 		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks),
 		OnSession:   func(event string, mode gateway.Mode) { m.Session(event, string(mode)) },
 		OnSettle:    func(path string, mode gateway.Mode) { m.Settled(path, string(mode)) },

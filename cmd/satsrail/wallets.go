@@ -1,22 +1,70 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
-	"github.com/satsrail/satsrail/internal/wallet/lnd"
+	"github.com/satsrail/satsrail/internal/netguard"
 )
 
-// backends builds connected wallets by type. It is the one place that names
-// the wallet adapters.
-type backends struct{}
+// walletType is one wallet backend: how a merchant's params become the
+// configuration stored (sealed), and how a stored configuration opens. Each
+// backend lives in its own file (wallet_<type>.go) and is listed in
+// walletTypes; this is the one place that names the wallet adapters.
+type walletType struct {
+	// configure checks p (bad or spend-capable credentials are a
+	// *gateway.Error with CodeValidation, see invalidWallet) and returns the
+	// configuration to store.
+	configure func(p gateway.WalletParams, net walletNet) ([]byte, error)
+	// open builds the wallet of a stored configuration for mode; every
+	// connection it makes goes through net.dialer(mode).
+	open func(config []byte, mode gateway.Mode, net walletNet) (gateway.Wallet, error)
+}
 
-// lndConfig is what is stored (sealed) for an LND connection.
-type lndConfig struct {
-	RESTURL  string `json:"rest_url"`
-	Macaroon string `json:"macaroon"` // hex
-	TLSCert  string `json:"tls_cert,omitempty"`
+// walletTypes lists the backends a merchant can connect, by type.
+func walletTypes() map[string]walletType {
+	return map[string]walletType{
+		"lnd": lndWallet,
+	}
+}
+
+// walletNet says which hosts a merchant's wallet may make the gateway reach:
+// the webhook SSRF guard (netguard), unless the operator allows private
+// wallet hosts (--allow-private-wallets); test mode may use loopback, like
+// test webhooks, unless strangers can sign up.
+type walletNet struct {
+	allowPrivate bool
+	openSignup   bool
+}
+
+// policy is the guard of mode's wallet connections.
+func (n walletNet) policy(mode gateway.Mode) netguard.Policy {
+	return netguard.Policy{AllowPrivate: n.allowPrivate, AllowLoopback: mode == gateway.ModeTest && !n.openSignup}
+}
+
+// dialer dials mode's wallet hosts through the guard, checking the address
+// actually connected to (so DNS rebinding is refused too).
+func (n walletNet) dialer(mode gateway.Mode) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return n.policy(mode).DialContext(&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second})
+}
+
+// checkURL gives the merchant an early, readable error for a wallet URL
+// whose host the guard refuses (the dial-time check is the boundary).
+func (n walletNet) checkURL(ctx context.Context, mode gateway.Mode, field, rawURL string) error {
+	if err := n.policy(mode).CheckURL(ctx, net.DefaultResolver, rawURL); err != nil {
+		return invalidWallet(field, "%v (an operator can allow private wallet hosts with --allow-private-wallets)", err)
+	}
+	return nil
+}
+
+// backends builds connected wallets by type (gateway.WalletBackends).
+type backends struct {
+	net walletNet
 }
 
 func invalidWallet(field, format string, args ...any) error {
@@ -25,57 +73,31 @@ func invalidWallet(field, format string, args ...any) error {
 		Fields: []gateway.FieldError{{Field: field, Message: msg}}}
 }
 
-func (backends) Configure(p gateway.WalletParams) ([]byte, error) {
-	switch p.Type {
-	case "lnd":
-	case "":
-		return nil, invalidWallet("type", "is required (supported: lnd)")
-	default:
-		return nil, invalidWallet("type", "%q is not supported (supported: lnd)", p.Type)
+// supportedWallets lists the connectable types, for error messages.
+func supportedWallets() string {
+	var names []string
+	for name := range walletTypes() {
+		names = append(names, name)
 	}
-	var cfg lnd.Config
-	switch {
-	case p.ConnectionString != "":
-		if p.RESTURL != "" || p.Macaroon != "" || p.TLSCert != "" {
-			return nil, invalidWallet("connection_string", "give either connection_string or rest_url, macaroon and tls_cert")
-		}
-		c, err := lnd.ParseLNDConnect(p.ConnectionString)
-		if err != nil {
-			return nil, invalidWallet("connection_string", "%v", err)
-		}
-		cfg = c
-	default:
-		if p.RESTURL == "" || p.Macaroon == "" {
-			return nil, invalidWallet("rest_url", "rest_url and macaroon are required (or a connection_string)")
-		}
-		mac, err := lnd.ParseMacaroon(p.Macaroon)
-		if err != nil {
-			return nil, invalidWallet("macaroon", "%v", err)
-		}
-		cfg = lnd.Config{RESTURL: p.RESTURL, Macaroon: mac}
-		if p.TLSCert != "" {
-			if cfg.TLSCertPEM, err = lnd.ParseTLSCert(p.TLSCert); err != nil {
-				return nil, invalidWallet("tls_cert", "must be the node's tls.cert (PEM, or base64/hex DER): %v", err)
-			}
-		}
-	}
-	if err := lnd.CheckReceiveOnly(cfg.Macaroon); err != nil {
-		return nil, invalidWallet("macaroon", "%v", err)
-	}
-	return json.Marshal(lndConfig{RESTURL: cfg.RESTURL, Macaroon: fmt.Sprintf("%x", cfg.Macaroon), TLSCert: string(cfg.TLSCertPEM)})
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
-func (backends) Open(typ string, config []byte) (gateway.Wallet, error) {
-	if typ != "lnd" {
+func (b backends) Configure(p gateway.WalletParams) ([]byte, error) {
+	if p.Type == "" {
+		return nil, invalidWallet("type", "is required (supported: %s)", supportedWallets())
+	}
+	t, ok := walletTypes()[p.Type]
+	if !ok {
+		return nil, invalidWallet("type", "%q is not supported (supported: %s)", p.Type, supportedWallets())
+	}
+	return t.configure(p, b.net)
+}
+
+func (b backends) Open(typ string, mode gateway.Mode, config []byte) (gateway.Wallet, error) {
+	t, ok := walletTypes()[typ]
+	if !ok {
 		return nil, fmt.Errorf("unknown wallet type %q", typ)
 	}
-	var c lndConfig
-	if err := json.Unmarshal(config, &c); err != nil {
-		return nil, err
-	}
-	mac, err := lnd.ParseMacaroon(c.Macaroon)
-	if err != nil {
-		return nil, err
-	}
-	return lnd.New(lnd.Config{RESTURL: c.RESTURL, Macaroon: mac, TLSCertPEM: []byte(c.TLSCert)})
+	return t.open(config, mode, b.net)
 }

@@ -55,13 +55,22 @@ type WalletStore interface {
 	ClaimWalletStream(ctx context.Context, id, node string, now, until time.Time) (bool, error)
 }
 
-// WalletParams is what a merchant sends to connect a wallet.
+// WalletParams is what a merchant sends to connect a wallet: a connection
+// string, or its parts (each backend says which it takes).
 type WalletParams struct {
 	Type             string
 	ConnectionString string
-	RESTURL          string
-	Macaroon         string
-	TLSCert          string
+	RESTURL          string // lnd, cln
+	URL              string // phoenixd, lnbits
+	Macaroon         string // lnd
+	TLSCert          string // lnd, cln: the certificate to pin
+	Rune             string // cln
+	Password         string // phoenixd
+	APIKey           string // lnbits
+	Address          string // lightning_address
+	// Mode is the mode the wallet is connected for, set by the Service:
+	// which hosts a backend may reach can depend on it.
+	Mode Mode
 }
 
 // WalletBackends builds wallets of each type from their configuration.
@@ -69,8 +78,8 @@ type WalletBackends interface {
 	// Configure checks params and returns the configuration to store;
 	// bad or spend-capable credentials are a *Error with CodeValidation.
 	Configure(p WalletParams) (config []byte, err error)
-	// Open builds the wallet of a stored configuration.
-	Open(typ string, config []byte) (Wallet, error)
+	// Open builds the wallet of a stored configuration for mode.
+	Open(typ string, mode Mode, config []byte) (Wallet, error)
 }
 
 // ConnectionTester is the optional interface of wallets that can prove a
@@ -127,7 +136,7 @@ func (ws *Wallets) Open(conn *WalletConnection) (Wallet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open wallet %s: %w", conn.ID, err)
 	}
-	w, err := ws.Backends.Open(conn.Type, cfg)
+	w, err := ws.Backends.Open(conn.Type, conn.Mode, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open wallet %s: %w", conn.ID, err)
 	}
@@ -189,11 +198,12 @@ func (s *Service) ConnectWallet(ctx context.Context, scope Scope, p WalletParams
 	if s.cfg.Backends == nil {
 		return nil, Errorf(CodeWalletUnavailable, "No wallet backends are configured.")
 	}
+	p.Mode = scope.Mode
 	cfg, err := s.cfg.Backends.Configure(p)
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.cfg.Backends.Open(p.Type, cfg)
+	w, err := s.cfg.Backends.Open(p.Type, scope.Mode, cfg)
 	if err != nil {
 		return nil, &Error{Code: CodeValidation, Message: "The wallet connection is not usable: " + err.Error(),
 			Fields: []FieldError{{Field: "wallet", Message: err.Error()}}}

@@ -77,7 +77,9 @@ func (s *Server) putWallet(c *call) (int, any, error) {
 	for _, f := range []struct {
 		src *string
 		dst *string
-	}{{in.Wallet.ConnectionString, &p.ConnectionString}, {in.Wallet.RESTURL, &p.RESTURL}, {in.Wallet.Macaroon, &p.Macaroon}, {in.Wallet.TLSCert, &p.TLSCert}} {
+	}{{in.Wallet.ConnectionString, &p.ConnectionString}, {in.Wallet.RESTURL, &p.RESTURL}, {in.Wallet.URL, &p.URL},
+		{in.Wallet.Macaroon, &p.Macaroon}, {in.Wallet.TLSCert, &p.TLSCert}, {in.Wallet.Rune, &p.Rune},
+		{in.Wallet.Password, &p.Password}, {in.Wallet.APIKey, &p.APIKey}, {in.Wallet.Address, &p.Address}} {
 		if f.src != nil {
 			*f.dst = *f.src
 		}

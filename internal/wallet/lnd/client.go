@@ -57,6 +57,9 @@ type Config struct {
 	// Timeout bounds each request but the settlement stream;
 	// DefaultTimeout when zero.
 	Timeout time.Duration
+	// DialContext, when set, makes every connection to the node (the
+	// gateway's SSRF guard); nil dials directly.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Client is a gateway.Wallet on one lnd node. It is safe for concurrent use.
@@ -98,14 +101,18 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	transport := &http.Transport{
-		Proxy: nil, // the node is the merchant's: never through an environment proxy
-		DialContext: (&net.Dialer{
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{
 			Timeout: 15 * time.Second,
 			// The settlement stream has no heartbeat; keepalives at least
 			// notice a peer that vanished.
 			KeepAlive: 30 * time.Second,
-		}).DialContext,
+		}).DialContext
+	}
+	transport := &http.Transport{
+		Proxy:               nil, // the node is the merchant's: never through an environment proxy
+		DialContext:         dial,
 		TLSClientConfig:     tlsConfig,
 		TLSHandshakeTimeout: 15 * time.Second,
 		ForceAttemptHTTP2:   true,

@@ -57,7 +57,7 @@ func (streamingBackends) Configure(gateway.WalletParams) ([]byte, error) {
 	return nil, errors.New("streamingBackends: not for connecting")
 }
 
-func (streamingBackends) Open(string, []byte) (gateway.Wallet, error) {
+func (streamingBackends) Open(string, gateway.Mode, []byte) (gateway.Wallet, error) {
 	return &streamingWallet{}, nil
 }
 
