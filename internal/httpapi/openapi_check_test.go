@@ -1549,7 +1549,7 @@ func TestOpenAPIWalletRealResponses(t *testing.T) {
 				t.Errorf("DELETE %s/wallet without a wallet: %d %s", base, r.status, r.body)
 			}
 		}
-		for _, body := range []any{nil, `{}`, `{"wallet": {"type": "lnd", "password": "x"}}`, `{"wallet": "lnd"}`} {
+		for _, body := range []any{nil, `{}`, `{"wallet": {"type": "lnd", "passphrase": "x"}}`, `{"wallet": "lnd"}`} {
 			if r := e.do("PUT", base+"/wallet", e.a.sk(), body); r.status != http.StatusUnprocessableEntity {
 				t.Errorf("PUT %s/wallet %v: %d %s", base, body, r.status, r.body)
 			}
