@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func network(t *testing.T) *regtest.Network {
+func network(t testing.TB) *regtest.Network {
 	t.Helper()
 	netOnce.Do(func() { netw, netErr = regtest.New(context.Background(), t.Logf) })
 	if netErr != nil {
@@ -62,7 +62,7 @@ type setup struct {
 	rune string
 }
 
-func newSetup(t *testing.T) *setup {
+func newSetup(t testing.TB) *setup {
 	t.Helper()
 	n := network(t)
 	src, err := lndsource.New(n.Merchant.RESTURL, n.Merchant.TLSCertPEM, n.Merchant.AdminMacaroon)
@@ -79,7 +79,7 @@ func newSetup(t *testing.T) *setup {
 
 // client returns a client as a merchant configures it: the URL, the rune
 // and clnrest's ca.pem.
-func (s *setup) client(t *testing.T, opts ...func(*cln.Config)) *cln.Client {
+func (s *setup) client(t testing.TB, opts ...func(*cln.Config)) *cln.Client {
 	t.Helper()
 	cfg := cln.Config{RESTURL: s.fake.URL, Rune: s.rune, TLSCertPEM: s.fake.CACertPEM}
 	for _, o := range opts {
@@ -116,7 +116,7 @@ func newInvoice(t *testing.T, c *cln.Client, amount gateway.MilliSat) gateway.In
 }
 
 // highestPayIndex is the node's highest pay_index, read from lnd itself.
-func (s *setup) highestPayIndex(t *testing.T) uint64 {
+func (s *setup) highestPayIndex(t testing.TB) uint64 {
 	t.Helper()
 	all, err := s.lnd.List(t.Context())
 	if err != nil {

@@ -49,7 +49,7 @@ type setup struct {
 	lnd  *lndsource.Source
 }
 
-func newSetup(t *testing.T) *setup {
+func newSetup(t testing.TB) *setup {
 	t.Helper()
 	netOnce.Do(func() { netw, netErr = regtest.New(context.Background(), t.Logf) })
 	if netErr != nil {
@@ -67,7 +67,7 @@ func newSetup(t *testing.T) *setup {
 	return &setup{n: netw, fake: f, lnd: src}
 }
 
-func (s *setup) client(t *testing.T, password string) *phoenixd.Client {
+func (s *setup) client(t testing.TB, password string) *phoenixd.Client {
 	t.Helper()
 	c, err := phoenixd.New(phoenixd.Config{URL: s.fake.URL, Password: password})
 	if err != nil {
