@@ -16,12 +16,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/wallet/walletkit"
 )
 
 const (
@@ -87,9 +86,7 @@ type Client struct {
 	http        *http.Client
 	wait        *http.Client // the same transport, timed out after the long-poll
 	waitTimeout time.Duration
-
-	mu      sync.Mutex
-	network string
+	network     *walletkit.Network
 }
 
 var (
@@ -121,30 +118,16 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	dial := cfg.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	}
-	transport := &http.Transport{
-		Proxy:               nil, // the node is the merchant's: never through an environment proxy
-		DialContext:         dial,
-		TLSClientConfig:     tlsConfig,
-		TLSHandshakeTimeout: 15 * time.Second,
-		ForceAttemptHTTP2:   true,
-		IdleConnTimeout:     90 * time.Second,
-		MaxIdleConnsPerHost: 8,
-	}
-	// Never follow a redirect: the rune header would go along.
-	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	transport := walletkit.Transport(cfg.DialContext, tlsConfig)
 	timeout := cmp.Or(cfg.Timeout, DefaultTimeout)
 	wait := cmp.Or(cfg.WaitTimeout, DefaultWaitTimeout)
 	return &Client{
 		base:        base,
 		rune:        strings.TrimSpace(cfg.Rune),
-		http:        &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: noRedirect},
-		wait:        &http.Client{Transport: transport, Timeout: wait + timeout, CheckRedirect: noRedirect},
+		http:        &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: walletkit.NoRedirect},
+		wait:        &http.Client{Transport: transport, Timeout: wait + timeout, CheckRedirect: walletkit.NoRedirect},
 		waitTimeout: wait,
-		network:     cfg.Network,
+		network:     walletkit.NewNetwork(cfg.Network),
 	}, nil
 }
 
@@ -171,21 +154,12 @@ func ParseRESTURL(s string) (*url.URL, error) {
 }
 
 // Network returns the chain of the node's invoices, or "" until learnt.
-func (c *Client) Network() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.network
-}
+func (c *Client) Network() string { return c.network.Get() }
 
 // checkNetwork learns the network once and refuses any other.
 func (c *Client) checkNetwork(network, what string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.network == "" {
-		c.network = network
-	}
-	if network != c.network {
-		return fmt.Errorf("cln: %s is on %s; this wallet is on %s", what, network, c.network)
+	if err := c.network.Check(network, what); err != nil {
+		return fmt.Errorf("cln: %w", err)
 	}
 	return nil
 }
@@ -228,16 +202,15 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if req.AmountMsat <= 0 {
 		return gateway.Invoice{}, fmt.Errorf("cln: invoice amount must be positive, got %d msat", req.AmountMsat)
 	}
-	now := time.Now().Truncate(time.Second)
-	expiry := req.ExpiresAt.Sub(now)
-	if expiry <= 0 {
-		return gateway.Invoice{}, fmt.Errorf("cln: invoice expiry %s is not in the future", req.ExpiresAt.Format(time.RFC3339Nano))
+	expiry, err := walletkit.ExpirySeconds(time.Now(), req.ExpiresAt)
+	if err != nil {
+		return gateway.Invoice{}, fmt.Errorf("cln: %w", err)
 	}
 	body := map[string]any{
 		"amount_msat": int64(req.AmountMsat),
 		"label":       label(req.SessionID),
 		"description": memo(req.Memo),
-		"expiry":      int64((expiry + time.Second - 1) / time.Second),
+		"expiry":      expiry,
 	}
 	var resp struct {
 		Bolt11      string `json:"bolt11"`
@@ -246,15 +219,9 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if err := c.call(ctx, c.http, "invoice", body, &resp); err != nil {
 		return gateway.Invoice{}, fmt.Errorf("cln: create invoice: %w", err)
 	}
-	d, err := bolt11.Decode(resp.Bolt11)
+	d, err := walletkit.CheckCreated(resp.Bolt11, resp.PaymentHash, req.AmountMsat)
 	if err != nil {
-		return gateway.Invoice{}, fmt.Errorf("cln: the node returned an invalid invoice: %w", err)
-	}
-	switch {
-	case !isHash(resp.PaymentHash) || d.PaymentHash != resp.PaymentHash:
-		return gateway.Invoice{}, fmt.Errorf("cln: the node returned an invoice for hash %s, not its payment_hash %q", d.PaymentHash, clip(resp.PaymentHash))
-	case d.AmountMsat != req.AmountMsat:
-		return gateway.Invoice{}, fmt.Errorf("cln: the node returned an invoice of %d msat, not %d", d.AmountMsat, req.AmountMsat)
+		return gateway.Invoice{}, fmt.Errorf("cln: %w", err)
 	}
 	if err := c.checkNetwork(d.Network, "the node's invoice"); err != nil {
 		return gateway.Invoice{}, err
@@ -281,18 +248,13 @@ func memo(m string) string {
 	return m[:cut]
 }
 
-func isHash(s string) bool {
-	b, err := hex.DecodeString(s)
-	return err == nil && len(b) == sha256.Size && s == strings.ToLower(s)
-}
-
 // LookupInvoice reports the node's invoice with this payment hash (hex).
 // An unknown hash is gateway.ErrNotFound. The preimage is given only for a
 // paid invoice, after checking that it hashes to the payment hash.
 func (c *Client) LookupInvoice(ctx context.Context, paymentHash string) (gateway.Invoice, error) {
 	hash := strings.ToLower(paymentHash)
-	if !isHash(hash) {
-		return gateway.Invoice{}, fmt.Errorf("cln: invoice %q: not a payment hash: %w", clip(paymentHash), gateway.ErrNotFound)
+	if !walletkit.IsHash(hash) {
+		return gateway.Invoice{}, fmt.Errorf("cln: invoice %q: not a payment hash: %w", walletkit.Clip(paymentHash), gateway.ErrNotFound)
 	}
 	var resp struct {
 		Invoices []invoice `json:"invoices"`
@@ -313,7 +275,7 @@ func (c *Client) LookupInvoice(ctx context.Context, paymentHash string) (gateway
 // toGateway translates a listinvoices entry asked for by hash.
 func toGateway(inv invoice, hash string) (gateway.Invoice, error) {
 	if inv.PaymentHash != hash {
-		return gateway.Invoice{}, fmt.Errorf("cln: asked for invoice %s, the node answered with %q", hash, clip(inv.PaymentHash))
+		return gateway.Invoice{}, fmt.Errorf("cln: asked for invoice %s, the node answered with %q", hash, walletkit.Clip(inv.PaymentHash))
 	}
 	out := gateway.Invoice{PaymentHash: hash, PaymentRequest: inv.Bolt11}
 	if inv.AmountMsat != nil {
@@ -337,7 +299,7 @@ func toGateway(inv invoice, hash string) (gateway.Invoice, error) {
 		out.Preimage = inv.PaymentPreimage
 		out.SettledAt = time.Unix(inv.PaidAt, 0).UTC()
 	default:
-		return gateway.Invoice{}, fmt.Errorf("cln: invoice %s in unknown status %q", hash, clip(inv.Status))
+		return gateway.Invoice{}, fmt.Errorf("cln: invoice %s in unknown status %q", hash, walletkit.Clip(inv.Status))
 	}
 	return out, nil
 }
@@ -359,7 +321,7 @@ func (c *Client) Test(ctx context.Context) (network string, err error) {
 	case err == nil:
 		n, ok := networks[info.Network]
 		if !ok {
-			return "", fmt.Errorf("cln: the node is on network %q, which the gateway does not take", clip(info.Network))
+			return "", fmt.Errorf("cln: the node is on network %q, which the gateway does not take", walletkit.Clip(info.Network))
 		}
 		if err := c.checkNetwork(n, "the node"); err != nil {
 			return "", err
@@ -394,8 +356,8 @@ func (c *Client) waitAny(ctx context.Context, lastPayIndex uint64, timeout time.
 	if err != nil {
 		return invoice{}, false, err
 	}
-	if inv.Status != "paid" || inv.PayIndex <= lastPayIndex || !isHash(inv.PaymentHash) {
-		return invoice{}, false, fmt.Errorf("cln: waitanyinvoice after %d answered pay_index %d, status %q", lastPayIndex, inv.PayIndex, clip(inv.Status))
+	if inv.Status != "paid" || inv.PayIndex <= lastPayIndex || !walletkit.IsHash(inv.PaymentHash) {
+		return invoice{}, false, fmt.Errorf("cln: waitanyinvoice after %d answered pay_index %d, status %q", lastPayIndex, inv.PayIndex, walletkit.Clip(inv.Status))
 	}
 	return inv, true, nil
 }

@@ -3,10 +3,7 @@ package cln_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,37 +16,12 @@ import (
 	"github.com/satsrail/satsrail/internal/wallet/wallettest"
 )
 
-// The package's tests share one regtest network, started by the first test
-// that needs it and stopped by TestMain. Core Lightning cannot run here: a
-// fake clnrest (clnfake) stands in for it, making its invoices on the
-// network's merchant lnd, so payments are real.
-var (
-	netOnce sync.Once
-	netw    *regtest.Network
-	netErr  error
-)
+// The package's tests share one regtest network. Core Lightning cannot run
+// here: a fake clnrest (clnfake) stands in for it, making its invoices on
+// the network's merchant lnd, so payments are real.
+var shared wallettest.SharedNetwork
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if netw != nil {
-		if code != 0 {
-			netw.Stop()
-			fmt.Fprintf(os.Stderr, "regtest network logs kept in %s\n", netw.Dir)
-		} else if err := netw.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-	}
-	os.Exit(code)
-}
-
-func network(t testing.TB) *regtest.Network {
-	t.Helper()
-	netOnce.Do(func() { netw, netErr = regtest.New(context.Background(), t.Logf) })
-	if netErr != nil {
-		t.Fatalf("regtest: %v", netErr)
-	}
-	return netw
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
 // receiveRune is the rune CreateRuneCommand makes.
 var receiveRune = [][]string{{"method=invoice", "method=listinvoices", "method=waitanyinvoice", "method=waitinvoice", "method=getinfo"}}
@@ -64,7 +36,7 @@ type setup struct {
 
 func newSetup(t testing.TB) *setup {
 	t.Helper()
-	n := network(t)
+	n := shared.Get(t)
 	src, err := lndsource.New(n.Merchant.RESTURL, n.Merchant.TLSCertPEM, n.Merchant.AdminMacaroon)
 	if err != nil {
 		t.Fatal(err)
@@ -94,15 +66,7 @@ func (s *setup) client(t testing.TB, opts ...func(*cln.Config)) *cln.Client {
 
 func pay(t *testing.T, n *regtest.Network, bolt11 string, amount gateway.MilliSat) {
 	t.Helper()
-	var err error
-	if amount == 0 {
-		err = n.Pay(bolt11)
-	} else {
-		err = n.PayAmount(bolt11, int64(amount))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	wallettest.Pay(n)(t, bolt11, amount)
 }
 
 func newInvoice(t *testing.T, c *cln.Client, amount gateway.MilliSat) gateway.Invoice {
@@ -137,7 +101,7 @@ func TestConformance(t *testing.T) {
 	}
 	wallettest.Run(t, wallettest.Harness{
 		Wallet: c,
-		Pay:    func(t *testing.T, bolt11 string, amount gateway.MilliSat) { pay(t, s.n, bolt11, amount) },
+		Pay:    wallettest.Pay(s.n),
 		Decode: bolt11.Decode,
 	})
 }

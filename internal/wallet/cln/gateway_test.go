@@ -73,23 +73,7 @@ func TestGatewayWalletDownAtInvoiceTime(t *testing.T) {
 	s := newSetup(t)
 	g := wallettest.NewGateway(t, backends{})
 	g.Connect(t, s.params())
-	sess := g.NewSession(t)
-	s.fake.Stop()
-	_, err := g.Service.EnsureInvoice(t.Context(), sess.ID)
-	var e *gateway.Error
-	if !errors.As(err, &e) || !strings.Contains(e.Message, "Unable to generate invoice") {
-		t.Fatalf("EnsureInvoice with the node down = %v", err)
-	}
-	if err := s.fake.Start(); err != nil {
-		t.Fatal(err)
-	}
-	got, err := g.Service.EnsureInvoice(t.Context(), sess.ID)
-	if err != nil || got.PaymentRequest == "" {
-		t.Fatalf("EnsureInvoice once the node is back = %v", err)
-	}
-	if h := g.Connection(t); h.LastError == "" || strings.Contains(h.LastError, s.rune) {
-		t.Errorf("health after the outage: last error %q", h.LastError)
-	}
+	g.CheckDownAtInvoiceTime(t, s.fake.Stop, s.fake.Start)
 }
 
 // TestGatewayCursor: a new connection's cursor starts at the node's latest

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/satsrail/satsrail/internal/wallet/walletkit"
 )
 
 // CreateRuneCommand makes a rune the gateway accepts: one that may only make
@@ -67,7 +69,7 @@ func DecodeRune(s string) (Rune, error) {
 			var alt Alternative
 			i := strings.IndexFunc(text, func(c rune) bool { return c < unicode.MaxASCII && unicode.IsPunct(c) && c != '_' || isSymbol(c) })
 			if i < 0 || !strings.ContainsRune(conditions, rune(text[i])) {
-				return Rune{}, fmt.Errorf("cln: the rune has a restriction without a valid condition near %q", clip(text))
+				return Rune{}, fmt.Errorf("cln: the rune has a restriction without a valid condition near %q", walletkit.Clip(text))
 			}
 			alt.Field, alt.Condition, text = text[:i], text[i], text[i+1:]
 			var value strings.Builder
@@ -107,13 +109,6 @@ func DecodeRune(s string) (Rune, error) {
 // isSymbol reports the ASCII punctuation Go's unicode.IsPunct leaves to
 // unicode.IsSymbol (C's ispunct, which ccan/rune uses, has both).
 func isSymbol(c rune) bool { return c < unicode.MaxASCII && unicode.IsSymbol(c) }
-
-func clip(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
-	}
-	return s
-}
 
 // CheckReceiveOnly refuses a rune that could do more than receive: it must
 // have a restriction whose every alternative is `method=` one of the

@@ -14,14 +14,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf16"
 
 	"github.com/coder/websocket"
 
-	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/wallet/walletkit"
 )
 
 const (
@@ -71,9 +70,7 @@ type Client struct {
 	password string
 	http     *http.Client
 	stream   *http.Client // no overall timeout: the websocket lasts
-
-	mu      sync.Mutex
-	network string
+	network  *walletkit.Network
 }
 
 var (
@@ -96,25 +93,13 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("phoenixd: unknown network %q", cfg.Network)
 	}
-	dial := cfg.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	}
-	transport := &http.Transport{
-		Proxy:               nil, // the node is the merchant's: never through an environment proxy
-		DialContext:         dial,
-		TLSHandshakeTimeout: 15 * time.Second,
-		IdleConnTimeout:     90 * time.Second,
-		MaxIdleConnsPerHost: 8,
-	}
-	// Never follow a redirect: the password would go along.
-	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	transport := walletkit.Transport(cfg.DialContext, nil)
 	return &Client{
 		base:     base,
 		password: cfg.Password,
-		http:     &http.Client{Transport: transport, Timeout: cmp.Or(cfg.Timeout, DefaultTimeout), CheckRedirect: noRedirect},
-		stream:   &http.Client{Transport: transport, CheckRedirect: noRedirect},
-		network:  cfg.Network,
+		http:     &http.Client{Transport: transport, Timeout: cmp.Or(cfg.Timeout, DefaultTimeout), CheckRedirect: walletkit.NoRedirect},
+		stream:   &http.Client{Transport: transport, CheckRedirect: walletkit.NoRedirect},
+		network:  walletkit.NewNetwork(cfg.Network),
 	}, nil
 }
 
@@ -140,20 +125,11 @@ func ParseURL(s string) (*url.URL, error) {
 }
 
 // Network returns the chain of the node's invoices, or "" until learnt.
-func (c *Client) Network() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.network
-}
+func (c *Client) Network() string { return c.network.Get() }
 
 func (c *Client) checkNetwork(network, what string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.network == "" {
-		c.network = network
-	}
-	if network != c.network {
-		return fmt.Errorf("phoenixd: %s is on %s; this wallet is on %s", what, network, c.network)
+	if err := c.network.Check(network, what); err != nil {
+		return fmt.Errorf("phoenixd: %w", err)
 	}
 	return nil
 }
@@ -170,15 +146,14 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if req.AmountMsat%1000 != 0 {
 		return gateway.Invoice{}, fmt.Errorf("phoenixd: invoice amount %d msat is not whole satoshis, the only unit phoenixd takes", req.AmountMsat)
 	}
-	now := time.Now().Truncate(time.Second)
-	expiry := req.ExpiresAt.Sub(now)
-	if expiry <= 0 {
-		return gateway.Invoice{}, fmt.Errorf("phoenixd: invoice expiry %s is not in the future", req.ExpiresAt.Format(time.RFC3339Nano))
+	expiry, err := walletkit.ExpirySeconds(time.Now(), req.ExpiresAt)
+	if err != nil {
+		return gateway.Invoice{}, fmt.Errorf("phoenixd: %w", err)
 	}
 	form := url.Values{
 		"amountSat":     {strconv.FormatInt(int64(req.AmountMsat)/1000, 10)},
 		"description":   {description(req.Memo)},
-		"expirySeconds": {strconv.FormatInt(int64((expiry+time.Second-1)/time.Second), 10)},
+		"expirySeconds": {strconv.FormatInt(expiry, 10)},
 	}
 	if req.SessionID != "" {
 		form.Set("externalId", req.SessionID)
@@ -191,15 +166,9 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if err := c.do(ctx, http.MethodPost, "/createinvoice", form, &resp); err != nil {
 		return gateway.Invoice{}, fmt.Errorf("phoenixd: create invoice: %w", err)
 	}
-	d, err := bolt11.Decode(resp.Serialized)
+	d, err := walletkit.CheckCreated(resp.Serialized, resp.PaymentHash, req.AmountMsat)
 	if err != nil {
-		return gateway.Invoice{}, fmt.Errorf("phoenixd: the node returned an invalid invoice: %w", err)
-	}
-	switch {
-	case !isHash(resp.PaymentHash) || d.PaymentHash != resp.PaymentHash:
-		return gateway.Invoice{}, fmt.Errorf("phoenixd: the node returned an invoice for hash %s, not its paymentHash", d.PaymentHash)
-	case d.AmountMsat != req.AmountMsat:
-		return gateway.Invoice{}, fmt.Errorf("phoenixd: the node returned an invoice of %d msat, not %d", d.AmountMsat, req.AmountMsat)
+		return gateway.Invoice{}, fmt.Errorf("phoenixd: %w", err)
 	}
 	if err := c.checkNetwork(d.Network, "the node's invoice"); err != nil {
 		return gateway.Invoice{}, err
@@ -218,11 +187,6 @@ func description(m string) string {
 		}
 	}
 	return m
-}
-
-func isHash(s string) bool {
-	b, err := hex.DecodeString(s)
-	return err == nil && len(b) == sha256.Size && s == strings.ToLower(s)
 }
 
 // incoming is phoenixd's IncomingPayment. Its preimage is there from the
@@ -244,7 +208,7 @@ type incoming struct {
 // invoice is paid, after checking it against the hash.
 func (c *Client) LookupInvoice(ctx context.Context, paymentHash string) (gateway.Invoice, error) {
 	hash := strings.ToLower(paymentHash)
-	if !isHash(hash) {
+	if !walletkit.IsHash(hash) {
 		return gateway.Invoice{}, fmt.Errorf("phoenixd: invoice %q: not a payment hash: %w", paymentHash, gateway.ErrNotFound)
 	}
 	var p incoming
@@ -313,7 +277,7 @@ func (c *Client) Test(ctx context.Context) (network string, err error) {
 	}
 	n, ok := networks[info.Chain]
 	if !ok {
-		return "", fmt.Errorf("phoenixd: the node is on chain %q, which the gateway does not take", clip(info.Chain))
+		return "", fmt.Errorf("phoenixd: the node is on chain %q, which the gateway does not take", walletkit.Clip(info.Chain))
 	}
 	if err := c.checkNetwork(n, "the node"); err != nil {
 		return "", err
@@ -410,7 +374,7 @@ func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(payment
 			Type        string `json:"type"`
 			PaymentHash string `json:"paymentHash"`
 		}
-		if json.Unmarshal(data, &msg) != nil || msg.Type != "payment_received" || !isHash(strings.ToLower(msg.PaymentHash)) {
+		if json.Unmarshal(data, &msg) != nil || msg.Type != "payment_received" || !walletkit.IsHash(strings.ToLower(msg.PaymentHash)) {
 			continue
 		}
 		if err := fn(strings.ToLower(msg.PaymentHash), 0); err != nil {
@@ -489,11 +453,4 @@ func (c *Client) do(ctx context.Context, method, path string, form url.Values, o
 		return fmt.Errorf("unexpected answer from %s (is the URL phoenixd's?)", path)
 	}
 	return nil
-}
-
-func clip(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
-	}
-	return s
 }

@@ -63,19 +63,7 @@ func TestGatewayWalletDownAtInvoiceTime(t *testing.T) {
 	s := newSetup(t)
 	g := wallettest.NewGateway(t, backends{})
 	g.Connect(t, s.params())
-	sess := g.NewSession(t)
-	s.fake.Stop()
-	_, err := g.Service.EnsureInvoice(t.Context(), sess.ID)
-	var e *gateway.Error
-	if !errors.As(err, &e) || !strings.Contains(e.Message, "Unable to generate invoice") {
-		t.Fatalf("EnsureInvoice with phoenixd down = %v", err)
-	}
-	if err := s.fake.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := g.Service.EnsureInvoice(t.Context(), sess.ID); err != nil || got.PaymentRequest == "" {
-		t.Fatalf("EnsureInvoice once phoenixd is back = %v", err)
-	}
+	g.CheckDownAtInvoiceTime(t, s.fake.Stop, s.fake.Start)
 }
 
 // TestGatewayHints: a payment completes its session through the

@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,24 +21,9 @@ import (
 // (it needs ACINQ's LSP on mainnet or testnet): a fake (phoenixdfake)
 // stands in, making its invoices on the network's merchant lnd, so
 // payments are real.
-var (
-	netOnce sync.Once
-	netw    *regtest.Network
-	netErr  error
-)
+var shared wallettest.SharedNetwork
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if netw != nil {
-		if code != 0 {
-			netw.Stop()
-			fmt.Fprintf(os.Stderr, "regtest network logs kept in %s\n", netw.Dir)
-		} else if err := netw.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
 type setup struct {
 	n    *regtest.Network
@@ -51,10 +33,7 @@ type setup struct {
 
 func newSetup(t testing.TB) *setup {
 	t.Helper()
-	netOnce.Do(func() { netw, netErr = regtest.New(context.Background(), t.Logf) })
-	if netErr != nil {
-		t.Fatalf("regtest: %v", netErr)
-	}
+	netw := shared.Get(t)
 	src, err := lndsource.New(netw.Merchant.RESTURL, netw.Merchant.TLSCertPEM, netw.Merchant.AdminMacaroon)
 	if err != nil {
 		t.Fatal(err)
@@ -78,15 +57,7 @@ func (s *setup) client(t testing.TB, password string) *phoenixd.Client {
 
 func pay(t *testing.T, n *regtest.Network, bolt11 string, amount gateway.MilliSat) {
 	t.Helper()
-	var err error
-	if amount == 0 {
-		err = n.Pay(bolt11)
-	} else {
-		err = n.PayAmount(bolt11, int64(amount))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	wallettest.Pay(n)(t, bolt11, amount)
 }
 
 func newInvoice(t *testing.T, c *phoenixd.Client, amount gateway.MilliSat, memo string) gateway.Invoice {
@@ -107,7 +78,7 @@ func TestConformance(t *testing.T) {
 	}
 	wallettest.Run(t, wallettest.Harness{
 		Wallet: c,
-		Pay:    func(t *testing.T, bolt11 string, amount gateway.MilliSat) { pay(t, s.n, bolt11, amount) },
+		Pay:    wallettest.Pay(s.n),
 		Decode: bolt11.Decode,
 	})
 }

@@ -226,3 +226,26 @@ func Eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// CheckDownAtInvoiceTime checks that a wallet down when a page needs the
+// invoice gives "Unable to generate invoice", recorded in the wallet's
+// health, and that the next page load once it is back gets the invoice.
+func (g *Gateway) CheckDownAtInvoiceTime(t *testing.T, stop func(), start func() error) {
+	t.Helper()
+	sess := g.NewSession(t)
+	stop()
+	_, err := g.Service.EnsureInvoice(t.Context(), sess.ID)
+	var e *gateway.Error
+	if !errors.As(err, &e) || !strings.Contains(e.Message, "Unable to generate invoice") {
+		t.Fatalf("EnsureInvoice with the wallet down = %v", err)
+	}
+	if h := g.Connection(t); h.LastError == "" {
+		t.Error("the outage is not in the wallet's health")
+	}
+	if err := start(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := g.Service.EnsureInvoice(t.Context(), sess.ID); err != nil || got.PaymentRequest == "" {
+		t.Fatalf("EnsureInvoice once the wallet is back = %v", err)
+	}
+}
