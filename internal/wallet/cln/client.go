@@ -219,14 +219,11 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if err := c.call(ctx, c.http, "invoice", body, &resp); err != nil {
 		return gateway.Invoice{}, fmt.Errorf("cln: create invoice: %w", err)
 	}
-	d, err := walletkit.CheckCreated(resp.Bolt11, resp.PaymentHash, req.AmountMsat)
+	inv, err := c.network.CheckCreated(resp.Bolt11, resp.PaymentHash, req.AmountMsat)
 	if err != nil {
 		return gateway.Invoice{}, fmt.Errorf("cln: %w", err)
 	}
-	if err := c.checkNetwork(d.Network, "the node's invoice"); err != nil {
-		return gateway.Invoice{}, err
-	}
-	return gateway.Invoice{PaymentHash: d.PaymentHash, PaymentRequest: resp.Bolt11, AmountMsat: req.AmountMsat, State: gateway.InvoiceOpen}, nil
+	return inv, nil
 }
 
 // label is a fresh invoice label naming the session.

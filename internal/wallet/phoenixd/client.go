@@ -166,14 +166,11 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if err := c.do(ctx, http.MethodPost, "/createinvoice", form, &resp); err != nil {
 		return gateway.Invoice{}, fmt.Errorf("phoenixd: create invoice: %w", err)
 	}
-	d, err := walletkit.CheckCreated(resp.Serialized, resp.PaymentHash, req.AmountMsat)
+	inv, err := c.network.CheckCreated(resp.Serialized, resp.PaymentHash, req.AmountMsat)
 	if err != nil {
 		return gateway.Invoice{}, fmt.Errorf("phoenixd: %w", err)
 	}
-	if err := c.checkNetwork(d.Network, "the node's invoice"); err != nil {
-		return gateway.Invoice{}, err
-	}
-	return gateway.Invoice{PaymentHash: d.PaymentHash, PaymentRequest: resp.Serialized, AmountMsat: req.AmountMsat, State: gateway.InvoiceOpen}, nil
+	return inv, nil
 }
 
 // description cuts m to phoenixd's 128 UTF-16 code units, on a character

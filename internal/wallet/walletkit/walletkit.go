@@ -67,21 +67,25 @@ func ExpirySeconds(now, expiresAt time.Time) (int64, error) {
 }
 
 // CheckCreated decodes the BOLT11 a node returned for a new invoice and
-// checks it against the hash the node reported and the amount asked: a
-// node is trusted with the merchant's money, not with the gateway's
-// bookkeeping.
-func CheckCreated(invoice, reportedHash string, asked gateway.MilliSat) (gateway.DecodedInvoice, error) {
+// checks it against the hash the node reported, the amount asked and the
+// wallet's network (learning it from a first invoice), and returns the
+// open invoice: a node is trusted with the merchant's money, not with the
+// gateway's bookkeeping.
+func (n *Network) CheckCreated(invoice, reportedHash string, asked gateway.MilliSat) (gateway.Invoice, error) {
 	d, err := bolt11.Decode(invoice)
 	if err != nil {
-		return d, fmt.Errorf("the node returned an invalid invoice: %w", err)
+		return gateway.Invoice{}, fmt.Errorf("the node returned an invalid invoice: %w", err)
 	}
 	switch {
 	case !IsHash(reportedHash) || d.PaymentHash != reportedHash:
-		return d, fmt.Errorf("the node returned an invoice for hash %s, not the hash it reported", d.PaymentHash)
+		return gateway.Invoice{}, fmt.Errorf("the node returned an invoice for hash %s, not the hash it reported", d.PaymentHash)
 	case d.AmountMsat != asked:
-		return d, fmt.Errorf("the node returned an invoice of %d msat, not %d", d.AmountMsat, asked)
+		return gateway.Invoice{}, fmt.Errorf("the node returned an invoice of %d msat, not %d", d.AmountMsat, asked)
 	}
-	return d, nil
+	if err := n.Check(d.Network, "the node's invoice"); err != nil {
+		return gateway.Invoice{}, err
+	}
+	return gateway.Invoice{PaymentHash: d.PaymentHash, PaymentRequest: invoice, AmountMsat: asked, State: gateway.InvoiceOpen}, nil
 }
 
 // Network is the chain of a wallet's invoices, learnt once (from the

@@ -50,7 +50,7 @@ func TestNetwork(t *testing.T) {
 }
 
 func TestCheckCreated(t *testing.T) {
-	if _, err := walletkit.CheckCreated("lnbc1notaninvoice", strings.Repeat("ab", 32), 1000); err == nil || !strings.Contains(err.Error(), "invalid invoice") {
+	if _, err := walletkit.NewNetwork("").CheckCreated("lnbc1notaninvoice", strings.Repeat("ab", 32), 1000); err == nil || !strings.Contains(err.Error(), "invalid invoice") {
 		t.Errorf("CheckCreated(garbage) = %v", err)
 	}
 }
