@@ -93,3 +93,36 @@ func TestCheckReceiveOnly(t *testing.T) {
 		t.Errorf("CheckReceiveOnly(garbage) = %v, want a decoding error", err)
 	}
 }
+
+// TestDocumentedRunes decodes and judges the runes Core Lightning's
+// createrune documentation prints (doc/schemas/createrune.json): none of
+// them is receive-only.
+func TestDocumentedRunes(t *testing.T) {
+	r, err := cln.DecodeRune("tU-RLjMiDpY2U0o3W1oFowar36RFGpWloPbW9-RuZdo9MyZpZD0wMjRiOWExZmE4ZTAwNmYxZTM5MzdmNjVmNjZjNDA4ZTZkYThlMWNhNzI4ZWE0MzIyMmE3MzgxZGYxY2M0NDk2MDUmbWV0aG9kPWxpc3RwZWVycyZwbnVtPTEmcG5hbWVpZF4wMjRiOWExZmE4ZTAwNmYxZTM5M3xwYXJyMF4wMjRiOWExZmE4ZTAwNmYxZTM5MyZ0aW1lPDE2NTY5MjA1MzgmcmF0ZT0y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// lightning-cli decode says: =3&id=024b…&method=listpeers&pnum=1&pnameid^024b…|parr0^024b…&time<1656920538&rate=2
+	want := cln.Rune{UniqueID: "3", Restrictions: [][]cln.Alternative{
+		{{Field: "id", Condition: '=', Value: "024b9a1fa8e006f1e3937f65f66c408e6da8e1ca728ea43222a7381df1cc449605"}},
+		{{Field: "method", Condition: '=', Value: "listpeers"}},
+		{{Field: "pnum", Condition: '=', Value: "1"}},
+		{{Field: "pnameid", Condition: '^', Value: "024b9a1fa8e006f1e393"}, {Field: "parr0", Condition: '^', Value: "024b9a1fa8e006f1e393"}},
+		{{Field: "time", Condition: '<', Value: "1656920538"}},
+		{{Field: "rate", Condition: '=', Value: "2"}},
+	}}
+	if diff := cmp.Diff(want, r); diff != "" {
+		t.Errorf("DecodeRune (-want +got):\n%s", diff)
+	}
+	for name, s := range map[string]string{
+		"unrestricted":            "7cKJyALVY0_LLVV-AB9oetXjipOdyt0EhOuYrSS42fM9MA==",
+		"readonly (no padding)":   "0VIVf0M4jMlGNIwNM3sTpBextINe4_VBGZnBMM82kR49MCZtZXRob2RebGlzdHxtZXRob2ReZ2V0fG1ldGhvZD1zdW1tYXJ5Jm1ldGhvZC9saXN0ZGF0YXN0b3Jl",
+		"pay below 10000 msat":    "a0noy2CAu8-s2xSgJuBW09hqB_YsqLkwIDy5qkftGMk9MiZtZXRob2Q9cGF5JnBuYW1lYW1vdW50bXNhdDwxMDAwMA==",
+		"listpeers for one peer":  "UcVH186Z5ldtHgscIaNAZ_fdUstCR6OCwiVV7CPx_q09MSZpZF4wMzgxOTRiNWYzMmJkZjBhYTU5OCZtZXRob2Q9bGlzdHBlZXJz",
+		"readonly plus some pays": "s9ADu3o6N8KvZLDJ6dnsSnaXKUtlr0_fDEzbI6TYCsw9NSZtZXRob2RebGlzdHxtZXRob2ReZ2V0fG1ldGhvZD1zdW1tYXJ5fG1ldGhvZD1wYXl8bWV0aG9kPXhwYXkmbWV0aG9kL2xpc3RkYXRhc3RvcmUmbWV0aG9kL3BheXxwZXI9MWRheSZtZXRob2QvcGF5fHBuYW1lYW1vdW50X21zYXQ8MTAwMDAwMDAxJm1ldGhvZC94cGF5fHBlcj0xZGF5Jm1ldGhvZC94cGF5fHBuYW1lYW1vdW50X21zYXQ8MTAwMDAwMDAx",
+	} {
+		if err := cln.CheckReceiveOnly(s); !errors.Is(err, cln.ErrNotReceiveOnly) {
+			t.Errorf("%s: CheckReceiveOnly = %v, want ErrNotReceiveOnly", name, err)
+		}
+	}
+}
