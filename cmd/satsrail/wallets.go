@@ -29,7 +29,9 @@ type walletType struct {
 // walletTypes lists the backends a merchant can connect, by type.
 func walletTypes() map[string]walletType {
 	return map[string]walletType{
-		"lnd": lndWallet,
+		"lnd":      lndWallet,
+		"cln":      clnWallet,
+		"phoenixd": phoenixdWallet,
 	}
 }
 

@@ -94,6 +94,15 @@ type SettlementSubscriber interface {
 	SubscribeSettled(ctx context.Context, settleIndex uint64, fn func(paymentHash string, settleIndex uint64) error) error
 }
 
+// CursorSeeder is the optional interface of a SettlementSubscriber whose
+// cursor 0 means "from the node's first settlement ever" (Core Lightning's
+// pay_index), not "from now" (LND's settle_index): ConnectWallet starts a
+// newly connected wallet's cursor at the node's latest settlement instead,
+// so its stream does not replay the node's whole history.
+type CursorSeeder interface {
+	SettlementCursor(ctx context.Context) (uint64, error)
+}
+
 // Wallets resolves each scope's wallet: its connected wallet, or in test
 // mode the built-in test wallet when none is connected. It implements
 // WalletResolver and caches opened wallets.
@@ -223,6 +232,12 @@ func (s *Service) ConnectWallet(ctx context.Context, scope Scope, p WalletParams
 	if old, err := s.store.GetWalletConnection(ctx, scope); err == nil && old.Type == conn.Type {
 		// Reconnecting the same node keeps its settlement cursor.
 		conn.SettleIndex = old.SettleIndex
+	}
+	if seeder, ok := UnwrapWallet(w).(CursorSeeder); ok && conn.SettleIndex == 0 {
+		if conn.SettleIndex, err = seeder.SettlementCursor(ctx); err != nil {
+			return nil, &Error{Code: CodeValidation, Message: "The wallet connection test failed: reading its settlement cursor: " + err.Error(),
+				Fields: []FieldError{{Field: "wallet", Message: "reading its settlement cursor: " + err.Error()}}}
+		}
 	}
 	if err := s.store.PutWalletConnection(ctx, conn); err != nil {
 		return nil, err
