@@ -22,7 +22,7 @@ func TestIdempotencyKeysMigration(t *testing.T) {
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	m := gateway.Merchant{ID: "mer_a", Name: "A", Email: "a@a.example", Status: "active", CreatedAt: now, UpdatedAt: now}
 	key, _ := gateway.NewAPIKey(m.ID, gateway.KeySecret, gateway.ModeTest, now)
-	if _, err := db.ExecContext(ctx, insertMerchant, merchantArgs(&m)...); err != nil {
+	if _, err := insertMerchantBefore15(ctx, db, &m); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, insertAPIKey, apiKeyArgs(&key)...); err != nil {

@@ -7,15 +7,18 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 )
 
-const merchantColumns = "id, name, email, status, rate_limit_per_minute, checkout_ttl_us, created_at, updated_at"
+const merchantColumns = "id, name, email, status, rate_limit_per_minute, checkout_ttl_us, " +
+	"support_email, success_url, thank_you_message, allowed_origins, logo_id, created_at, updated_at"
 
 func merchantArgs(m *gateway.Merchant) []any {
 	return []any{m.ID, m.Name, m.Email, m.Status, m.RateLimitPerMinute, durationCol(m.CheckoutTTL),
+		m.SupportEmail, m.SuccessURL, m.ThankYouMessage, originsCol(m.AllowedOrigins), m.LogoID,
 		timeCol(m.CreatedAt), timeCol(m.UpdatedAt)}
 }
 
 func merchantDests(m *gateway.Merchant) []any {
 	return []any{&m.ID, &m.Name, &m.Email, &m.Status, &m.RateLimitPerMinute, (*durationCol)(&m.CheckoutTTL),
+		&m.SupportEmail, &m.SuccessURL, &m.ThankYouMessage, (*originsCol)(&m.AllowedOrigins), &m.LogoID,
 		(*timeCol)(&m.CreatedAt), (*timeCol)(&m.UpdatedAt)}
 }
 
@@ -32,6 +35,7 @@ func apiKeyDests(k *gateway.APIKey) []any {
 var (
 	scanMerchant   = scanner(merchantDests)
 	insertMerchant = insertSQL("merchants", merchantColumns)
+	updateMerchant = updateSQL("merchants", merchantColumns)
 	insertAPIKey   = insertSQL("api_keys", apiKeyColumns)
 )
 

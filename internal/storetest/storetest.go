@@ -31,6 +31,10 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 	}{
 		{"Merchants", testMerchants},
 		{"APIKeys", testAPIKeys},
+		{"MerchantSettings", testMerchantSettings},
+		{"MerchantLogo", testMerchantLogo},
+		{"KeyUsage", testKeyUsage},
+		{"ProductByID", testProductByID},
 		{"SessionRoundTrip", testSessionRoundTrip},
 		{"ListSessions", testListSessions},
 		{"ListDefaultPageSize", testListDefaultPageSize},
