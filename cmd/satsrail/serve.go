@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Readiness: readiness(store, latest, rateSource), Observe: m.ObserveHTTP,
 	})
 	pages := checkout.New(checkout.Config{Service: svc, Logger: log, Limiter: limiter, RateLimit: c.checkoutRateLimit,
-		Observe: m.ObserveHTTP})
+		Observe: m.ObserveHTTP, PublicURL: c.publicURL})
 	root := http.NewServeMux()
 	// Unauthenticated, as Prometheus expects: keep it off the public
 	// internet (firewall, or a proxy that does not forward /metrics).
@@ -189,6 +189,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.Handle("/", api)
 	root.Handle("/checkout/", pages)
 	root.Handle("/static/checkout/", pages)
+	root.Handle("/pay/", pages)   // payment links, their QR codes and thank-you page
+	root.Handle("/logos/", pages) // merchants' logos, shown on the hosted page
 	root.Handle("POST /checkout/{token}/simulate_payment", api)
 	proxies, err := proxyaddr.Parse(c.trustedProxies)
 	if err != nil {

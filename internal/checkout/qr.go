@@ -3,6 +3,7 @@ package checkout
 import (
 	"container/list"
 	"fmt"
+	"html"
 	"strings"
 	"sync"
 
@@ -13,7 +14,13 @@ import (
 // case (SPEC §5): upper case fits QR's alphanumeric mode, so the code is
 // smaller and scans faster.
 func qrSVG(bolt11 string) (string, error) {
-	q, err := qrcode.New("lightning:"+strings.ToUpper(bolt11), qrcode.Medium)
+	return qrSVGOf("lightning:"+strings.ToUpper(bolt11), "QR code of the Lightning invoice")
+}
+
+// qrSVGOf renders content as an SVG QR code, one path of horizontal runs,
+// labelled for screen readers.
+func qrSVGOf(content, label string) (string, error) {
+	q, err := qrcode.New(content, qrcode.Medium)
 	if err != nil {
 		return "", err
 	}
@@ -33,8 +40,17 @@ func qrSVG(bolt11 string) (string, error) {
 			fmt.Fprintf(&path, "M%d %dh%dv1h-%dz", start, y, x-start, x-start)
 		}
 	}
-	return fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="QR code of the Lightning invoice"><rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="%s"/></svg>`,
-		n, n, n, n, path.String()), nil
+	return fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges" role="img" aria-label="%s"><rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="%s"/></svg>`,
+		n, n, html.EscapeString(label), n, n, path.String()), nil
+}
+
+// qrPNG renders content as a size×size PNG QR code, for printing.
+func qrPNG(content string, size int) ([]byte, error) {
+	q, err := qrcode.New(content, qrcode.Medium)
+	if err != nil {
+		return nil, err
+	}
+	return q.PNG(size)
 }
 
 // qrCache keeps the SVGs of recently shown invoices. A customer loads a page

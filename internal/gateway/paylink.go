@@ -61,22 +61,24 @@ func (s *Service) PaymentLinkProduct(ctx context.Context, productID string) (*Pr
 // CreatePaymentLinkSession creates a checkout session for one unit of the
 // product behind a payment link, in the product's mode. After payment the
 // customer goes to the product's success URL, else the merchant's default,
-// else urls.Thanks; "Cancel" leads back to urls.Cancel.
-func (s *Service) CreatePaymentLinkSession(ctx context.Context, productID string, urls PaymentLinkURLs) (*CheckoutSession, error) {
+// else urls.Thanks; "Cancel" leads back to urls.Cancel. The merchant comes
+// back too, for the page of any error (merchant_suspended names the shop).
+func (s *Service) CreatePaymentLinkSession(ctx context.Context, productID string, urls PaymentLinkURLs) (*CheckoutSession, *Merchant, error) {
 	p, m, err := s.PaymentLinkProduct(ctx, productID)
 	if err != nil {
-		return nil, err
+		return nil, m, err
 	}
 	success := cmp.Or(p.SuccessURL, m.SuccessURL, urls.Thanks)
 	cancel := urls.Cancel
 	one := int64(1)
-	return s.createSession(ctx, m, Scope{MerchantID: m.ID, Mode: p.Mode}, CheckoutSessionParams{
+	sess, err := s.createSession(ctx, m, p.Scope(), CheckoutSessionParams{
 		Currency:   &p.Currency,
 		SuccessURL: &success,
 		CancelURL:  &cancel,
 		LineItems:  []LineItemParams{{ProductID: &p.ID, Quantity: &one}},
 		Metadata:   map[string]any{"payment_link": p.ID},
 	})
+	return sess, m, err
 }
 
 // ThankYou is what the gateway's thank-you page shows after a payment link
