@@ -180,10 +180,12 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 		}
 		s.keys.put(hash, *p, version)
 	}
+	// A suspended merchant's key is still a use of the key: the operator
+	// sees the integration calling.
+	s.usage.note(p.Key.ID, s.clock.Now())
 	if p.Merchant.Status != MerchantActive {
 		return nil, errMerchantSuspended()
 	}
-	s.usage.note(p.Key.ID, s.clock.Now())
 	return p, nil
 }
 
