@@ -24,7 +24,7 @@ func userDests(u *gateway.User) []any {
 		(*timeCol)(&u.CreatedAt), (*timeCol)(&u.UpdatedAt)}
 }
 
-// codesCol reads hashed recovery codes stored comma-separated; none is ''.
+// codesCol reads hashed recovery codes stored comma-separated; none is ”.
 // (They are written as the joined string: pgx sends a nil slice as NULL
 // without asking a valuer.)
 type codesCol []string

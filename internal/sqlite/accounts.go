@@ -23,7 +23,7 @@ func userDests(u *gateway.User) []any {
 		(*timeCol)(&u.CreatedAt), (*timeCol)(&u.UpdatedAt)}
 }
 
-// codesCol stores hashed recovery codes comma-separated; none is ''.
+// codesCol stores hashed recovery codes comma-separated; none is ”.
 type codesCol []string
 
 func (c codesCol) Value() (driver.Value, error) { return strings.Join(c, ","), nil }
