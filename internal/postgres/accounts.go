@@ -395,3 +395,11 @@ func (s *Store) ListAudit(ctx context.Context, merchantID string, before time.Ti
 	es, err := scanAll(rows, err, scanAudit)
 	return es, mapErr(err, "list audit log")
 }
+
+// ListAPIKeys lists the merchant's active keys: live before test, pk before sk.
+func (s *Store) ListAPIKeys(ctx context.Context, merchantID string) ([]gateway.APIKey, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+apiKeyColumns+` FROM api_keys
+		WHERE merchant_id = $1 AND revoked_at IS NULL ORDER BY mode, kind, id`, merchantID)
+	ks, err := scanAll(rows, err, scanner(apiKeyDests))
+	return ks, mapErr(err, "list api keys of %s", merchantID)
+}

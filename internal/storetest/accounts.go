@@ -388,3 +388,32 @@ func testAuditLog(t *testing.T, f *fixture) {
 	noErr(t, "ListAudit(before)", err)
 	diff(t, "audit log before", []gateway.AuditEntry{*a}, got)
 }
+
+func testListAPIKeys(t *testing.T, f *fixture) {
+	got, err := f.store.ListAPIKeys(f.ctx, f.merchant.ID)
+	noErr(t, "ListAPIKeys", err)
+	var types []gateway.KeyType
+	for _, k := range got {
+		types = append(types, k.Type())
+	}
+	diff(t, "key types", []gateway.KeyType{"pk_live", "sk_live", "pk_test", "sk_test"}, types)
+
+	// A rolled publishable key is kept whole; the old one leaves the list.
+	k, secret := gateway.NewAPIKey(f.merchant.ID, gateway.KeyPublishable, gateway.ModeTest, at(5))
+	k.CreatedAt = at(5)
+	noErr(t, "ReplaceAPIKey", f.store.ReplaceAPIKey(f.ctx, k))
+	got, err = f.store.ListAPIKeys(f.ctx, f.merchant.ID)
+	noErr(t, "ListAPIKeys", err)
+	if len(got) != 4 || got[2].ID != k.ID || got[2].Publishable != secret {
+		t.Errorf("after roll: %+v, want pk_test %s with its whole key", got, k.ID)
+	}
+	sk, _ := gateway.NewAPIKey(f.merchant.ID, gateway.KeySecret, gateway.ModeTest, at(6))
+	if sk.Publishable != "" {
+		t.Error("a secret key carries its secret")
+	}
+	other, err := f.store.ListAPIKeys(f.ctx, f.other.ID)
+	noErr(t, "ListAPIKeys(other)", err)
+	if len(other) != 1 {
+		t.Errorf("other merchant has %d keys listed, want 1", len(other))
+	}
+}

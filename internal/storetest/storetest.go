@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"UserSessions", testUserSessions},
 		{"Invites", testInvites},
 		{"AuditLog", testAuditLog},
+		{"ListAPIKeys", testListAPIKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

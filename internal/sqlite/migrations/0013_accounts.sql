@@ -72,3 +72,7 @@ CREATE TABLE audit_log (
 ) STRICT;
 
 CREATE INDEX audit_log_merchant ON audit_log (merchant_id, created_at DESC, id DESC);
+
+-- A publishable key is public by design: keep it whole, so the dashboard can
+-- show it. Secret keys stay stored as hashes only ('' here).
+ALTER TABLE api_keys ADD COLUMN publishable TEXT NOT NULL DEFAULT '';
