@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/qrsvg"
 )
 
 // Payment links, their QR codes and thank-you page, and merchants' logos:
@@ -117,7 +118,7 @@ func (h *Handler) linkQR(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 	} else {
 		var svg string
-		svg, err = qrSVGOf(link, "QR code of the payment link "+link)
+		svg, err = qrsvg.Encode(link, "QR code of the payment link "+link)
 		body = []byte(svg)
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}

@@ -254,6 +254,8 @@ type Store interface {
 	WebhookStore
 	// Connected wallets.
 	WalletStore
+	// Dashboard users, memberships, sessions, invites and the audit log.
+	AccountStore
 
 	Close() error
 }
