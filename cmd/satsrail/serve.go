@@ -202,7 +202,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	dash := dashboard.New(dashboard.Config{Accounts: accounts, Logger: log, PublicURL: c.publicURL, Limiter: limiter,
-		Observe: m.ObserveHTTP})
+		Observe: m.ObserveHTTP, Readiness: readiness(store, latest, rateSource)})
 	root := http.NewServeMux()
 	// Unauthenticated, as Prometheus expects: keep it off the public
 	// internet (firewall, or a proxy that does not forward /metrics).

@@ -43,6 +43,9 @@ type Config struct {
 	// Mail, if set, sends invite links by email; without it the links are
 	// only shown.
 	Mail Mailer
+	// Readiness reports each dependency's state, as /readyz does, for the
+	// operator's page: a nil error is ready. Nil: the page shows none.
+	Readiness func(ctx context.Context) map[string]error
 }
 
 // Mailer sends the dashboard's emails (internal/mail).
@@ -66,6 +69,7 @@ type Handler struct {
 	mux       *http.ServeMux
 	pages     *pages
 	table     []route
+	readiness func(ctx context.Context) map[string]error
 }
 
 // New builds the dashboard handler and its routes.
@@ -82,6 +86,7 @@ func New(cfg Config) *Handler {
 		mail:      cfg.Mail,
 		mux:       http.NewServeMux(),
 		pages:     loadPages(),
+		readiness: cfg.Readiness,
 	}
 	if u, err := url.Parse(h.publicURL); err == nil && u.Host != "" {
 		h.origin = u.Scheme + "://" + u.Host

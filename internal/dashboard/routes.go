@@ -76,6 +76,24 @@ func (h *Handler) routes() []route {
 		{Method: "POST", Path: "/dashboard/team/invites/{invite_id}/revoke", Access: Member, Perm: gateway.PermManageTeam, Handle: h.teamInviteRevoke},
 		{Method: "POST", Path: "/dashboard/team/members/{user_id}/remove", Access: Member, Perm: gateway.PermManageTeam, Fresh: true, Handle: h.teamMemberRemove},
 
+		// Products and their payment links (products.go).
+		{Method: "GET", Path: "/dashboard/products", Access: Member, Perm: gateway.PermManageProducts, Handle: h.productsShow},
+		{Method: "POST", Path: "/dashboard/products", Access: Member, Perm: gateway.PermManageProducts, Handle: h.productCreate},
+		{Method: "GET", Path: "/dashboard/products/{product_id}", Access: Member, Perm: gateway.PermManageProducts, Handle: h.productEdit},
+		{Method: "POST", Path: "/dashboard/products/{product_id}", Access: Member, Perm: gateway.PermManageProducts, Handle: h.productUpdate},
+		{Method: "POST", Path: "/dashboard/products/{product_id}/archive", Access: Member, Perm: gateway.PermManageProducts, Handle: h.productArchive},
+
+		// Settings and logo (settings.go).
+		{Method: "GET", Path: "/dashboard/settings", Access: Member, Perm: gateway.PermManageSettings, Handle: h.settingsShow},
+		{Method: "POST", Path: "/dashboard/settings", Access: Member, Perm: gateway.PermManageSettings, Handle: h.settingsUpdate},
+		{Method: "POST", Path: "/dashboard/settings/logo", Access: Member, Perm: gateway.PermManageSettings, Handle: h.logoUpload},
+		{Method: "POST", Path: "/dashboard/settings/logo/delete", Access: Member, Perm: gateway.PermManageSettings, Handle: h.logoDelete},
+
+		// The operator's area: merchants and instance health (operator.go).
+		{Method: "GET", Path: "/dashboard/operator", Access: Operator, Handle: h.operatorShow},
+		{Method: "POST", Path: "/dashboard/operator/suspend", Access: Operator, Handle: h.operatorSuspend},
+		{Method: "POST", Path: "/dashboard/operator/reactivate", Access: Operator, Handle: h.operatorReactivate},
+
 		// Audit log (audit.go).
 		{Method: "GET", Path: "/dashboard/audit", Access: Member, Perm: gateway.PermViewAudit, Handle: h.auditShow},
 

@@ -30,6 +30,8 @@ type secFixture struct {
 	bInvite  *gateway.Invite
 	bToken   string // B's invite token
 	bSession string // a session id of B's owner
+	bProduct string // a test-mode product of B
+	aProduct string // a test-mode product of A
 	aInvite  *gateway.Invite
 }
 
@@ -68,6 +70,16 @@ func newSecFixture(t *testing.T) *secFixture {
 		t.Fatalf("B's sessions: %v, %v", ss, err)
 	}
 	f.bSession = ss[0].ID
+	name, price := "Bravo Mug", int64(900)
+	p, err := e.svc.CreateProduct(ctx, gateway.Scope{MerchantID: f.b.ID, Mode: gateway.ModeTest}, gateway.ProductParams{Name: &name, PriceCents: &price})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.bProduct = p.ID
+	if p, err = e.svc.CreateProduct(ctx, gateway.Scope{MerchantID: f.a.ID, Mode: gateway.ModeTest}, gateway.ProductParams{Name: &name, PriceCents: &price}); err != nil {
+		t.Fatal(err)
+	}
+	f.aProduct = p.ID
 	return f
 }
 
@@ -80,6 +92,7 @@ var paramSamples = map[string]func(f *secFixture) string{
 	"invite_id":  func(f *secFixture) string { return f.bInvite.ID },
 	"user_id":    func(f *secFixture) string { return f.bOwner.ID },
 	"session_id": func(f *secFixture) string { return f.bSession },
+	"product_id": func(f *secFixture) string { return f.bProduct },
 }
 
 // formSamples are valid forms for POST routes, so a refused request is
@@ -240,7 +253,7 @@ func TestNoCSRFToken(t *testing.T) {
 // them, so a CSRF refusal is not a 404 in disguise.
 func ownPath(f *secFixture, rt route) string {
 	own := map[string]string{"invite_id": f.aInvite.ID, "user_id": f.users[gateway.RoleManager].ID, "token": f.bToken,
-		"session_id": f.bSession}
+		"session_id": f.bSession, "product_id": f.aProduct}
 	return paramRE.ReplaceAllStringFunc(rt.Path, func(m string) string {
 		if v, ok := own[m[1:len(m)-1]]; ok {
 			return v

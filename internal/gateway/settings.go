@@ -240,3 +240,10 @@ func errMerchantSuspended() error {
 	return &Error{Code: CodeMerchantSuspended,
 		Message: "This merchant account is suspended by the gateway's operator; its API keys and checkout pages do not work until it is reactivated."}
 }
+
+// Audit actions of the operator's merchant suspensions, recorded in the
+// merchant's own audit log so its owners see who suspended it and when.
+const (
+	AuditMerchantSuspended   = "merchant.suspended"
+	AuditMerchantReactivated = "merchant.reactivated"
+)
