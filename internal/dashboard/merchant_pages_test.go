@@ -79,7 +79,7 @@ func TestProductsPages(t *testing.T) {
 		t.Error("list renders the product name unescaped")
 	}
 
-	page := owner.get("/dashboard/products/" + p.ID).want(t, 200)
+	page := owner.get("/dashboard/products/"+p.ID).want(t, 200)
 	if !strings.Contains(page.body, `<img class="linkqr" src="/pay/`+p.ID+`/qr.svg"`) || !strings.Contains(page.body, `value="12.50"`) {
 		t.Errorf("product page:\n%s", page.body)
 	}
@@ -109,7 +109,7 @@ func TestProductsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner.get("/dashboard/products/" + bp.ID).want(t, 404)
+	owner.get("/dashboard/products/"+bp.ID).want(t, 404)
 	owner.post("/dashboard/products/"+bp.ID+"/archive", nil).want(t, 404)
 	if got, _ := e.svc.GetProduct(ctx, scopeOf(other), bp.ID); got.Status != gateway.ProductActive {
 		t.Error("another merchant's product was archived")

@@ -407,4 +407,3 @@ func (s *Store) ListAudit(ctx context.Context, merchantID string, before time.Ti
 	es, err := scanAll(rows, err, scanAudit)
 	return es, mapErr(err, "list audit log")
 }
-
