@@ -245,3 +245,28 @@ func TestOperatorPage(t *testing.T) {
 		t.Error("a non-operator suspended a merchant")
 	}
 }
+
+// TestKeysLastUsed: the keys page shows when each key was last used, as
+// the nodes flushed it (to within a minute), and "never" before.
+func TestKeysLastUsed(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	m, secrets, err := e.svc.CreateMerchant(ctx, gateway.MerchantParams{Name: "Alpha", Email: "a@alpha.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, _ := e.user("owner@alpha.example", m.ID, gateway.RoleOwner)
+	if r := owner.get("/dashboard/keys").want(t, 200); strings.Count(r.body, "<td>never</td>") != 4 {
+		t.Errorf("unused keys: want four \"never\":\n%s", r.body)
+	}
+	if _, err := e.svc.Authenticate(ctx, secrets["sk_test"]); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.svc.FlushKeyUsage(ctx); err != nil || n != 1 {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	r := owner.get("/dashboard/keys").want(t, 200)
+	if strings.Count(r.body, "<td>never</td>") != 3 || !strings.Contains(r.body, `<td><time datetime="`) {
+		t.Errorf("after one key's use:\n%s", r.body)
+	}
+}
