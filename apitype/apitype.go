@@ -125,6 +125,10 @@ type ProductParams struct {
 	SKU         *string        `json:"sku,omitempty"`
 	ExternalRef *string        `json:"external_ref,omitempty"`
 	Metadata    map[string]any `json:"metadata,omitempty"`
+	// SuccessURL and ThankYouMessage: what the payment link does after
+	// payment ("" falls back to the merchant's defaults).
+	SuccessURL      *string `json:"success_url,omitempty"`
+	ThankYouMessage *string `json:"thank_you_message,omitempty"`
 }
 
 // Product is the product object.
@@ -142,8 +146,13 @@ type Product struct {
 	SKU         *string           `json:"sku"`
 	ExternalRef *string           `json:"external_ref"`
 	Metadata    map[string]string `json:"metadata"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// PaymentLinkURL is the product's payment link, /pay/{id}: payable
+	// while the product is active.
+	PaymentLinkURL  string    `json:"payment_link_url"`
+	SuccessURL      *string   `json:"success_url"`
+	ThankYouMessage *string   `json:"thank_you_message"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Transaction is one settled Lightning payment.
@@ -193,8 +202,32 @@ type Merchant struct {
 	Livemode           bool      `json:"livemode"`
 	RateLimitPerMinute int       `json:"rate_limit_per_minute"`
 	CheckoutTTLSeconds int       `json:"checkout_ttl_seconds"`
+	SupportEmail       *string   `json:"support_email"`
+	SuccessURL         *string   `json:"success_url"`
+	ThankYouMessage    *string   `json:"thank_you_message"`
+	AllowedOrigins     []string  `json:"allowed_origins"`
+	LogoURL            *string   `json:"logo_url"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+// MerchantWrite is the body of PATCH /merchant.
+type MerchantWrite struct {
+	Merchant *MerchantParams `json:"merchant"`
+}
+
+// MerchantParams are the settings a merchant changes itself; absent fields
+// stay as they are, "" clears an optional text.
+type MerchantParams struct {
+	Name         *string `json:"name,omitempty"`
+	SupportEmail *string `json:"support_email,omitempty"`
+	// CheckoutTTLSeconds is 300 to 3600, or 0 for the gateway's default.
+	CheckoutTTLSeconds *int64 `json:"checkout_ttl_seconds,omitempty"`
+	// SuccessURL and ThankYouMessage are the payment links' defaults.
+	SuccessURL      *string `json:"success_url,omitempty"`
+	ThankYouMessage *string `json:"thank_you_message,omitempty"`
+	// AllowedOrigins replaces the list; [] empties it.
+	AllowedOrigins *[]string `json:"allowed_origins,omitempty"`
 }
 
 // MerchantCreated is what `satsrail merchant create --json` prints.

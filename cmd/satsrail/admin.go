@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,17 +47,66 @@ func migrate(ctx context.Context, args []string, stdout, _ io.Writer) error {
 }
 
 func merchant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
-		fmt.Fprint(stderr, "Usage: satsrail merchant create|list [flags]\n")
+	if len(args) == 0 || !slices.Contains([]string{"create", "list", "suspend", "reactivate"}, args[0]) {
+		fmt.Fprint(stderr, "Usage: satsrail merchant create|list|suspend|reactivate [flags]\n")
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
 			return errHelp
 		}
 		return errUsage
 	}
-	if args[0] == "list" {
+	switch args[0] {
+	case "list":
 		return merchantList(ctx, args[1:], stdout)
+	case "suspend", "reactivate":
+		return merchantStatus(ctx, args[0], args[1:], stdout)
 	}
 	return merchantCreate(ctx, args[1:], stdout)
+}
+
+// merchantStatus suspends or reactivates a merchant. Running gateways see
+// it within a millisecond: the merchant's row is part of the credentials
+// version every node rechecks.
+func merchantStatus(ctx context.Context, verb string, args []string, stdout io.Writer) error {
+	help := map[string]string{
+		"suspend":    "every API key of the merchant gets 403 merchant_suspended and its checkout pages and payment links say the shop is unavailable, until it is reactivated; nothing is deleted",
+		"reactivate": "lift a suspension: the merchant's keys and pages work again",
+	}[verb]
+	fs := newFlags("merchant "+verb, "merchant "+verb+" [--data-dir DIR | --database-url URL] MERCHANT_ID\n\n"+strings.ToUpper(verb[:1])+verb[1:]+": "+help, stdout)
+	sf := addStoreFlags(fs)
+	asJSON := fs.Bool("json", false, `print {"id", "status"}`)
+	// The id comes before or after the flags.
+	id := ""
+	switch {
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
+		id, args = args[0], args[1:]
+	case len(args) > 0 && !strings.HasPrefix(args[len(args)-1], "-"):
+		id, args = args[len(args)-1], args[:len(args)-1]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(id, gateway.PrefixMerchant) {
+		fmt.Fprintf(stdout, "merchant %s takes one merchant id (mer_...)\n", verb)
+		return errUsage
+	}
+	svc, closeFn, err := openService(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	change := svc.SuspendMerchant
+	if verb == "reactivate" {
+		change = svc.ReactivateMerchant
+	}
+	m, err := change(ctx, id)
+	if err != nil {
+		return describe(err)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(map[string]string{"id": m.ID, "status": m.Status})
+	}
+	fmt.Fprintf(stdout, "Merchant %s (%s) is %s.\n", m.ID, m.Name, m.Status)
+	return nil
 }
 
 func merchantCreate(ctx context.Context, args []string, stdout io.Writer) error {
@@ -109,24 +159,52 @@ func merchantList(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Each merchant's active keys with when they were last used (to within
+	// a minute: nodes write it once a minute).
+	type keyRow struct {
+		Type       string     `json:"type"`
+		Last4      string     `json:"last4"`
+		CreatedAt  time.Time  `json:"created_at"`
+		LastUsedAt *time.Time `json:"last_used_at"`
+	}
+	type row struct {
+		ID        string    `json:"id"`
+		Name      string    `json:"name"`
+		Email     string    `json:"email"`
+		Status    string    `json:"status"`
+		CreatedAt time.Time `json:"created_at"`
+		Keys      []keyRow  `json:"keys"`
+	}
+	rows := []row{}
+	for _, m := range ms {
+		keys, err := svc.ListAPIKeys(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		r := row{m.ID, m.Name, m.Email, m.Status, m.CreatedAt, []keyRow{}}
+		for _, k := range keys {
+			kr := keyRow{Type: string(k.Type()), Last4: k.Last4, CreatedAt: k.CreatedAt}
+			if !k.LastUsedAt.IsZero() {
+				kr.LastUsedAt = &k.LastUsedAt
+			}
+			r.Keys = append(r.Keys, kr)
+		}
+		rows = append(rows, r)
+	}
 	if *asJSON {
-		type row struct {
-			ID        string    `json:"id"`
-			Name      string    `json:"name"`
-			Email     string    `json:"email"`
-			Status    string    `json:"status"`
-			CreatedAt time.Time `json:"created_at"`
-		}
-		rows := []row{}
-		for _, m := range ms {
-			rows = append(rows, row{m.ID, m.Name, m.Email, m.Status, m.CreatedAt})
-		}
 		return json.NewEncoder(stdout).Encode(rows)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tSTATUS\tCREATED")
-	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.ID, m.Name, m.Email, m.Status, m.CreatedAt.Format(time.RFC3339))
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Name, r.Email, r.Status, r.CreatedAt.Format(time.RFC3339))
+		for _, k := range r.Keys {
+			used := "never used"
+			if k.LastUsedAt != nil {
+				used = "last used " + k.LastUsedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "  %s …%s\t%s\t\t\t\n", k.Type, k.Last4, used)
+		}
 	}
 	return tw.Flush()
 }

@@ -52,6 +52,10 @@ type Config struct {
 	// Observe, if set, is told of every request by route pattern (never
 	// the path with its token), method, status and duration.
 	Observe accesslog.Observe
+	// PublicURL is the gateway's base URL, e.g. "https://pay.example.com":
+	// payment links' sessions return to pages under it and their QR codes
+	// encode it. Empty: the URL each request came in on.
+	PublicURL string
 }
 
 // Handler serves /checkout/....
@@ -67,6 +71,7 @@ type Handler struct {
 	closing   chan struct{} // closed by CloseStreams
 	closeOnce sync.Once
 	qrs       *qrCache
+	publicURL string
 }
 
 // qrCacheSize is how many invoices' QR codes are kept (~12 KiB each).
@@ -84,6 +89,7 @@ func New(cfg Config) *Handler {
 		closing:   make(chan struct{}),
 		observe:   cfg.Observe,
 		qrs:       newQRCache(qrCacheSize),
+		publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if h.limiter == nil {
 		h.limiter = ratelimit.NewMemory()
@@ -105,11 +111,16 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /checkout/{token}/qr", h.qr)
 	h.mux.HandleFunc("POST /checkout/{token}/cancel", h.cancel)
 	h.mux.HandleFunc("POST /checkout/{token}/simulate", h.simulate)
+	h.mux.HandleFunc("GET /logos/{id}", h.logo)
+	h.mux.HandleFunc("GET /pay/{id}", h.payLink)
+	h.mux.HandleFunc("GET /pay/{id}/thanks", h.thanks)
+	h.mux.HandleFunc("GET /pay/{id}/qr.svg", h.linkQR)
+	h.mux.HandleFunc("GET /pay/{id}/qr.png", h.linkQR)
 	return h
 }
 
 // ServeHTTP applies the per-IP limit and the security headers to every
-// checkout route, and ends each request with one access-log line and one
+// checkout route (the hosted pages, payment links and logos), and ends each request with one access-log line and one
 // observation, by route pattern: the token in the path is never logged.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -146,20 +157,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // pageData is what the templates render.
 type pageData struct {
-	Merchant   string
-	Session    *gateway.CheckoutSession
-	Test       bool
-	QR         template.HTML
-	SuccessURL string
-	ExpiresAt  string
-	Remaining  string
-	Problem    string
-	Status     int
-	Token      string
-	LineItems  []gateway.LineItem
-	AmountSats int64
-	RetryAfter int
-	Refresh    int // seconds between reloads for browsers without JavaScript
+	Merchant string
+	// Logo is the path of the merchant's logo ("" for none): same origin,
+	// as the CSP's img-src 'self' wants.
+	Logo         string
+	SupportEmail string
+	Session      *gateway.CheckoutSession
+	Test         bool
+	QR           template.HTML
+	SuccessURL   string
+	ExpiresAt    string
+	Remaining    string
+	Problem      string
+	Status       int
+	Token        string
+	LineItems    []gateway.LineItem
+	AmountSats   int64
+	RetryAfter   int
+	Refresh      int // seconds between reloads for browsers without JavaScript
+
+	// The payment links' thank-you page.
+	Product string
+	Paid    bool
+	Message string
+	Link    string
 }
 
 // csp is the page's Content-Security-Policy: nothing from other hosts, no
@@ -172,18 +193,23 @@ func csp(cancelURL string) string {
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	sess, m, err := h.svc.CheckoutPage(ctx, r.PathValue("token"))
+	if gateway.ErrorCode(err) == gateway.CodeMerchantSuspended {
+		h.fail(w, r, &pageData{Merchant: m.Name, Test: !sess.Mode.Live()}, err)
+		return
+	}
 	if err != nil {
 		h.fail(w, r, nil, err)
 		return
 	}
 	if s, err := h.svc.InvoiceOf(ctx, sess); err != nil {
-		h.fail(w, r, &pageData{Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID}, err)
+		h.fail(w, r, &pageData{Merchant: m.Name, Logo: logoPath(m), Session: sess, Test: !sess.Mode.Live(), Token: sess.ID}, err)
 		return
 	} else {
 		sess = s
 	}
 	d := &pageData{
-		Merchant: m.Name, Session: sess, Test: !sess.Mode.Live(), Token: sess.ID, LineItems: sess.LineItems,
+		Merchant: m.Name, Logo: logoPath(m), SupportEmail: m.SupportEmail,
+		Session: sess, Test: !sess.Mode.Live(), Token: sess.ID, LineItems: sess.LineItems,
 		SuccessURL: successURL(sess), AmountSats: int64(sess.AmountSats),
 		ExpiresAt: sess.ExpiresAt.Format(time.RFC3339),
 		Remaining: remaining(sess.ExpiresAt.Sub(h.svc.Now())),
@@ -218,8 +244,13 @@ func remaining(d time.Duration) string {
 	return strconv.Itoa(s/60) + ":" + strconv.Itoa(s%60/10) + strconv.Itoa(s%10)
 }
 
-// fail renders the page for an error: 404 for an unknown token, 503 with a
-// retry when no invoice or price can be had, else 500.
+// fail renders the page for an error: 404 for an unknown token, 403 "shop
+// unavailable" for a suspended merchant, 503 with a retry when no invoice or
+// price can be had, else 500.
+//
+// A suspension is 403, not 503: it is the operator's decision, not an
+// outage, so nothing should promise a retry (503's Retry-After) or count
+// it against the gateway's availability.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, d *pageData, err error) {
 	if d == nil {
 		d = &pageData{}
@@ -230,6 +261,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, d *pageData, err 
 	case gateway.CodeNotFound:
 		d.Status = http.StatusNotFound
 		h.render(w, "notfound.html", d)
+	case gateway.CodeMerchantSuspended:
+		d.Status, d.Session, d.Refresh = http.StatusForbidden, nil, 0
+		h.render(w, "suspended.html", d)
 	case gateway.CodeWalletUnavailable, gateway.CodeRateUnavailable:
 		h.log.WarnContext(r.Context(), "checkout page cannot make an invoice", "checkout_id", d.Token, "err", err)
 		d.Status, d.RetryAfter, d.Refresh = http.StatusServiceUnavailable, 10, 10
@@ -258,13 +292,14 @@ func (h *Handler) render(w http.ResponseWriter, name string, d *pageData) {
 // page, it makes the invoice when it is first needed.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess, err := h.svc.GetCheckoutSession(ctx, gateway.Scope{}, r.PathValue("token"))
+	sess, _, err := h.svc.CheckoutPage(ctx, r.PathValue("token"))
 	if err == nil {
 		sess, err = h.svc.InvoiceOf(ctx, sess)
 	}
 	if err != nil {
 		code := gateway.ErrorCode(err)
-		st := map[gateway.Code]int{gateway.CodeNotFound: 404, gateway.CodeWalletUnavailable: 503, gateway.CodeRateUnavailable: 503}[code]
+		st := map[gateway.Code]int{gateway.CodeNotFound: 404, gateway.CodeMerchantSuspended: 403,
+			gateway.CodeWalletUnavailable: 503, gateway.CodeRateUnavailable: 503}[code]
 		if st == 0 {
 			h.log.ErrorContext(ctx, "checkout status failed", "err", err)
 			st, code = 500, gateway.CodeInternal
@@ -341,6 +376,10 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) qr(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := h.svc.CheckoutPage(r.Context(), r.PathValue("token")); err != nil {
+		http.Error(w, "no payable invoice", http.StatusNotFound)
+		return
+	}
 	sess, err := h.svc.EnsureInvoice(r.Context(), r.PathValue("token"))
 	if err != nil || sess.PaymentRequest == "" || sess.Status != gateway.StatusPending {
 		http.Error(w, "no payable invoice", http.StatusNotFound)

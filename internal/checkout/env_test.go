@@ -92,6 +92,8 @@ func setup(t testing.TB) *env {
 	root.Handle("/", api)
 	root.Handle("/checkout/", pages)
 	root.Handle("/static/checkout/", pages)
+	root.Handle("/pay/", pages)
+	root.Handle("/logos/", pages)
 	root.Handle("POST /checkout/{token}/simulate_payment", api)
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)

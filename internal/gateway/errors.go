@@ -8,10 +8,12 @@ import (
 // Code is a machine-readable error code; the HTTP layer maps each to a status.
 type Code string
 
-// The error codes of SPEC §2.
+// The error codes of SPEC §2, and merchant_suspended (the operator
+// suspended the key's merchant).
 const (
 	CodeUnauthorized          Code = "unauthorized"            // 401
 	CodePermissionDenied      Code = "permission_denied"       // 403
+	CodeMerchantSuspended     Code = "merchant_suspended"      // 403
 	CodeNotFound              Code = "not_found"               // 404
 	CodeCheckoutExpired       Code = "checkout_expired"        // 410
 	CodeRequestTooLarge       Code = "request_too_large"       // 413

@@ -30,12 +30,39 @@ type Merchant struct {
 	ID                 string
 	Name               string
 	Email              string
-	Status             string // "active"
+	Status             string // MerchantActive or MerchantSuspended
 	RateLimitPerMinute int
 	CheckoutTTL        time.Duration
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+
+	// Settings the merchant changes itself (PATCH /merchant).
+	SupportEmail string // shown to customers; "" for none
+	// SuccessURL and ThankYouMessage are what a payment link does after
+	// payment unless its product says otherwise: redirect to SuccessURL,
+	// else show ThankYouMessage on the gateway's thank-you page.
+	SuccessURL      string
+	ThankYouMessage string
+	// AllowedOrigins are the origins (scheme://host[:port]) the merchant's
+	// own pages are served from: where pay.js may send customers back to and
+	// which may frame the hosted page.
+	AllowedOrigins []string
+	// LogoID names the uploaded logo (the hex SHA-256 of its bytes, so its
+	// URL changes with its content and can be cached for ever); "" for none.
+	LogoID string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// Merchant statuses. A suspended merchant's keys are refused with
+// merchant_suspended and its hosted pages say the shop is unavailable;
+// nothing of its data changes, so reactivating it restores everything.
+const (
+	MerchantActive    = "active"
+	MerchantSuspended = "suspended"
+)
+
+// Suspended reports whether the operator has suspended the merchant.
+func (m *Merchant) Suspended() bool { return m.Status == MerchantSuspended }
 
 // Limits on per-merchant overrides.
 const (
@@ -59,6 +86,9 @@ func (m *Merchant) Validate() error {
 	}
 	if m.CheckoutTTL != 0 && (m.CheckoutTTL < MinCheckoutTTL || m.CheckoutTTL > MaxCheckoutTTL) {
 		fe.add("checkout_ttl", "must be between 5 and 60 minutes")
+	}
+	if m.Status != MerchantActive && m.Status != MerchantSuspended {
+		fe.add("status", "must be active or suspended")
 	}
 	return fe.err()
 }
@@ -95,8 +125,15 @@ type APIKey struct {
 	Mode       Mode
 	Hash       []byte // SHA-256 of the whole key string
 	Last4      string
-	CreatedAt  time.Time
-	RevokedAt  time.Time // zero while active
+	// Publishable is the whole key of a publishable (pk) key, kept so the
+	// dashboard can show it: a pk is public by design. Empty for secret keys,
+	// which are never stored.
+	Publishable string
+	CreatedAt   time.Time
+	RevokedAt   time.Time // zero while active
+	// LastUsedAt is when the key last authenticated a request, to within
+	// a minute (see keyUsage); zero if never. Only ListAPIKeys fills it.
+	LastUsedAt time.Time
 }
 
 // Type returns the key's type, e.g. "sk_test".
@@ -113,7 +150,7 @@ func HashKey(secret string) []byte {
 // stored form and the secret, which is shown once and never stored.
 func NewAPIKey(merchantID string, kind KeyKind, mode Mode, now time.Time) (APIKey, string) {
 	secret := string(kind) + "_" + string(mode) + "_" + RandomString(32)
-	return APIKey{
+	k := APIKey{
 		ID:         NewID(PrefixAPIKey),
 		MerchantID: merchantID,
 		Kind:       kind,
@@ -121,7 +158,11 @@ func NewAPIKey(merchantID string, kind KeyKind, mode Mode, now time.Time) (APIKe
 		Hash:       HashKey(secret),
 		Last4:      secret[len(secret)-4:],
 		CreatedAt:  now,
-	}, secret
+	}
+	if kind == KeyPublishable {
+		k.Publishable = secret
+	}
+	return k, secret
 }
 
 // Principal is who a request acts for: a merchant through one of its keys.

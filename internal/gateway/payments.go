@@ -34,7 +34,9 @@ func unableToInvoice(cause error) error {
 }
 
 // CheckoutPage returns the session behind a hosted-page token and its
-// merchant, expiring the session first if its time is up.
+// merchant, expiring the session first if its time is up. A suspended
+// merchant's session comes back with merchant_suspended: its page says the
+// shop is unavailable and makes no invoice.
 func (s *Service) CheckoutPage(ctx context.Context, token string) (*CheckoutSession, *Merchant, error) {
 	sess, err := s.GetCheckoutSession(ctx, Scope{}, token)
 	if err != nil {
@@ -43,6 +45,9 @@ func (s *Service) CheckoutPage(ctx context.Context, token string) (*CheckoutSess
 	m, err := s.store.GetMerchant(ctx, sess.MerchantID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if m.Suspended() {
+		return sess, m, errMerchantSuspended()
 	}
 	return sess, m, nil
 }

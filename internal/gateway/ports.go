@@ -163,6 +163,23 @@ type Store interface {
 	// ReplaceAPIKey revokes every active key of key's merchant, kind and mode
 	// at key.CreatedAt and inserts key, atomically.
 	ReplaceAPIKey(ctx context.Context, key APIKey) error
+	// UpdateMerchant loads merchant id, calls fn with it inside one
+	// database transaction that excludes concurrent updates of it, and
+	// saves it if fn returns nil; fn's error is returned unchanged.
+	UpdateMerchant(ctx context.Context, id string, fn func(*Merchant) error) (*Merchant, error)
+	// SetMerchantLogo stores logo as merchant id's only logo and sets the
+	// merchant's LogoID and UpdatedAt (now), or with a nil logo removes it,
+	// in one transaction.
+	SetMerchantLogo(ctx context.Context, id string, logo *MerchantLogo, now time.Time) (*Merchant, error)
+	// GetMerchantLogo finds a stored logo by its id (content hash).
+	GetMerchantLogo(ctx context.Context, logoID string) (*MerchantLogo, error)
+	// ListAPIKeys lists the merchant's active keys by type with their
+	// LastUsedAt.
+	ListAPIKeys(ctx context.Context, merchantID string) ([]APIKey, error)
+	// RecordKeyUsage sets each key's last use to the time given unless a
+	// later one is stored, in one statement. It changes no credentials
+	// version: it is not a change to a key.
+	RecordKeyUsage(ctx context.Context, used map[string]time.Time) error
 	// CredentialsVersion is a number that changes, in the same transaction,
 	// with every change to an API key or a merchant by any writer (another
 	// process, another node, SQL by hand): principals read while it stays
@@ -198,6 +215,8 @@ type Store interface {
 
 	// Products.
 	CreateProduct(ctx context.Context, p *Product) error
+	// ProductByID finds a product by id in any scope (for payment links).
+	ProductByID(ctx context.Context, id string) (*Product, error)
 	// GetProduct finds a product by id, or by slug when no id matches.
 	GetProduct(ctx context.Context, scope Scope, idOrSlug string) (*Product, error)
 	ListProducts(ctx context.Context, scope Scope, f ProductFilter) (List[Product], error)
@@ -235,6 +254,8 @@ type Store interface {
 	WebhookStore
 	// Connected wallets.
 	WalletStore
+	// Dashboard users, memberships, sessions, invites and the audit log.
+	AccountStore
 
 	Close() error
 }

@@ -30,8 +30,12 @@ type Product struct {
 	SKU         string
 	ExternalRef string
 	Metadata    map[string]string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// SuccessURL and ThankYouMessage say what the product's payment link
+	// does after payment; "" falls back to the merchant's defaults.
+	SuccessURL      string
+	ThankYouMessage string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // ProductParams creates (all required fields set) or patches (only set fields
@@ -48,6 +52,9 @@ type ProductParams struct {
 	ExternalRef *string
 	Metadata    map[string]any
 	HasMetadata bool
+	// "" clears either, back to the merchant's default.
+	SuccessURL      *string
+	ThankYouMessage *string
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
@@ -170,6 +177,12 @@ func applyProduct(p *Product, in ProductParams, create bool, maxAmount Cents, pr
 		} else {
 			*f.dst = *f.v
 		}
+	}
+	if in.SuccessURL != nil {
+		p.SuccessURL = checkSuccessURL(&fe, "success_url", *in.SuccessURL, p.SuccessURL)
+	}
+	if in.ThankYouMessage != nil {
+		p.ThankYouMessage = checkThankYou(&fe, "thank_you_message", *in.ThankYouMessage, p.ThankYouMessage)
 	}
 	if in.HasMetadata || create {
 		p.Metadata = validateMetadata(&fe, "metadata", in.Metadata)

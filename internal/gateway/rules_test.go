@@ -152,13 +152,17 @@ type jsonNumber string
 func (n jsonNumber) String() string { return string(n) }
 
 func TestMerchantValidate(t *testing.T) {
-	ok := Merchant{Name: "Shop", Email: "a@b.co"}
+	ok := Merchant{Name: "Shop", Email: "a@b.co", Status: MerchantActive}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	bad := Merchant{Name: " ", Email: "nope", RateLimitPerMinute: -1, CheckoutTTL: 4 * time.Minute}
+	ok.Status = MerchantSuspended
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := Merchant{Name: " ", Email: "nope", RateLimitPerMinute: -1, CheckoutTTL: 4 * time.Minute, Status: "paused"}
 	var e *Error
-	if err := bad.Validate(); !errors.As(err, &e) || len(e.Fields) != 4 {
+	if err := bad.Validate(); !errors.As(err, &e) || len(e.Fields) != 5 {
 		t.Fatalf("%v", err)
 	}
 }

@@ -71,6 +71,7 @@ type Service struct {
 	hub     hub
 	flight  flight
 	keys    *keyCache
+	usage   keyUsage
 	// deliveries wakes the delivery worker when new deliveries exist.
 	deliveries chan struct{}
 	// walletsChanged wakes the settlement stream watchers.
@@ -104,14 +105,28 @@ type MerchantParams struct {
 // CreateMerchant creates a merchant with its four keys and returns the key
 // secrets by type. The secrets exist only in this return value.
 func (s *Service) CreateMerchant(ctx context.Context, p MerchantParams) (*Merchant, map[KeyType]string, error) {
+	m, keys, secrets, err := s.newMerchant(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.store.CreateMerchant(ctx, m, keys); err != nil {
+		return nil, nil, fmt.Errorf("create merchant: %w", err)
+	}
+	return m, secrets, nil
+}
+
+// newMerchant is the rule of a new merchant, whoever stores it (the CLI,
+// a dashboard sign-up): validated, active, with its four keys, whose secrets
+// are returned by type and exist only in that return value.
+func (s *Service) newMerchant(p MerchantParams) (*Merchant, []APIKey, map[KeyType]string, error) {
 	now := s.Now()
 	m := &Merchant{
 		ID: NewID(PrefixMerchant), Name: strings.TrimSpace(p.Name), Email: strings.TrimSpace(p.Email),
-		Status: "active", RateLimitPerMinute: p.RateLimitPerMinute, CheckoutTTL: p.CheckoutTTL,
+		Status: MerchantActive, RateLimitPerMinute: p.RateLimitPerMinute, CheckoutTTL: p.CheckoutTTL,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if err := m.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	secrets := make(map[KeyType]string, len(KeyTypes))
 	var keys []APIKey
@@ -121,10 +136,7 @@ func (s *Service) CreateMerchant(ctx context.Context, p MerchantParams) (*Mercha
 		keys = append(keys, k)
 		secrets[kt] = secret
 	}
-	if err := s.store.CreateMerchant(ctx, m, keys); err != nil {
-		return nil, nil, fmt.Errorf("create merchant: %w", err)
-	}
-	return m, secrets, nil
+	return m, keys, secrets, nil
 }
 
 // ListMerchants lists every merchant, oldest first.
@@ -154,7 +166,10 @@ func (s *Service) RollKey(ctx context.Context, merchantID string, kt KeyType) (s
 }
 
 // Authenticate resolves a bearer secret to its principal. Anything that is not
-// an active key is ErrUnauthorized, with no hint of why.
+// an active key is ErrUnauthorized, with no hint of why; an active key of a
+// suspended merchant is merchant_suspended (403), so its developers learn
+// why their integration stopped. Each success notes the key's use in
+// memory (FlushKeyUsage writes it): no request writes to the store.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, error) {
 	unauthorized := &Error{Code: CodeUnauthorized, Message: "Invalid or missing API key. Send Authorization: Bearer sk_live_... (or sk_test_...)."}
 	if _, _, ok := ParseKeyType(keyTypePrefix(secret)); !ok || len(secret) > 200 {
@@ -165,20 +180,23 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if p, ok := s.keys.get(hash); ok {
-		return p, nil
+	p, ok := s.keys.get(hash)
+	if !ok {
+		p, err = s.store.PrincipalByKeyHash(ctx, hash)
+		if errors.Is(err, ErrNotFound) {
+			return nil, unauthorized
+		}
+		if err != nil {
+			return nil, fmt.Errorf("authenticate: %w", err)
+		}
+		s.keys.put(hash, *p, version)
 	}
-	p, err := s.store.PrincipalByKeyHash(ctx, hash)
-	if errors.Is(err, ErrNotFound) {
-		return nil, unauthorized
+	// A suspended merchant's key is still a use of the key: the operator
+	// sees the integration calling.
+	s.usage.note(p.Key.ID, s.clock.Now())
+	if p.Merchant.Status != MerchantActive {
+		return nil, errMerchantSuspended()
 	}
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
-	if p.Merchant.Status != "active" {
-		return nil, unauthorized
-	}
-	s.keys.put(hash, *p, version)
 	return p, nil
 }
 
@@ -203,7 +221,11 @@ func (s *Service) checkoutTTL(m *Merchant) time.Duration {
 // refuses early (503 rate_unavailable) when the currency cannot be priced
 // right now, since the hosted page could not make an invoice either.
 func (s *Service) CreateCheckoutSession(ctx context.Context, p *Principal, params CheckoutSessionParams) (*CheckoutSession, error) {
-	scope := p.Scope()
+	return s.createSession(ctx, &p.Merchant, p.Scope(), params)
+}
+
+// createSession creates a session for merchant m in scope.
+func (s *Service) createSession(ctx context.Context, m *Merchant, scope Scope, params CheckoutSessionParams) (*CheckoutSession, error) {
 	lookup := func(idOrSlug string) (*Product, error) { return s.store.GetProduct(ctx, scope, idOrSlug) }
 	sess, err := buildSession(params, s.cfg.MaxAmountCents, s.rates.Supports, lookup)
 	if err != nil {
@@ -216,7 +238,7 @@ func (s *Service) CreateCheckoutSession(ctx context.Context, p *Principal, param
 	sess.ID = NewID(PrefixSession)
 	sess.MerchantID, sess.Mode = scope.MerchantID, scope.Mode
 	sess.CreatedAt, sess.UpdatedAt = now, now
-	sess.ExpiresAt = now.Add(s.checkoutTTL(&p.Merchant))
+	sess.ExpiresAt = now.Add(s.checkoutTTL(m))
 	done, err := idempotentCompletion(ctx, sess)
 	if err != nil {
 		return nil, err

@@ -69,12 +69,14 @@ func (s *Server) toSession(cs *gateway.CheckoutSession) apitype.CheckoutSession 
 	return out
 }
 
-func toProduct(p *gateway.Product) apitype.Product {
+func (s *Server) toProduct(p *gateway.Product) apitype.Product {
 	return apitype.Product{
 		ID: p.ID, Object: "product", Livemode: p.Mode.Live(), Name: p.Name, Description: optString(p.Description),
 		PriceCents: int64(p.PriceCents), Currency: p.Currency, Slug: p.Slug, ImageURL: optString(p.ImageURL),
 		Status: string(p.Status), SKU: optString(p.SKU), ExternalRef: optString(p.ExternalRef),
-		Metadata: stringMap(p.Metadata), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Metadata: stringMap(p.Metadata), PaymentLinkURL: s.publicURL + "/pay/" + p.ID,
+		SuccessURL: optString(p.SuccessURL), ThankYouMessage: optString(p.ThankYouMessage),
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 
@@ -107,8 +109,19 @@ func (s *Server) toMerchant(m *gateway.Merchant, mode gateway.Mode) apitype.Merc
 	return apitype.Merchant{
 		ID: m.ID, Object: "merchant", Name: m.Name, Email: m.Email, Status: m.Status, Livemode: mode.Live(),
 		RateLimitPerMinute: s.svc.RateLimitPerMinute(m), CheckoutTTLSeconds: int(ttl / time.Second),
+		SupportEmail: optString(m.SupportEmail), SuccessURL: optString(m.SuccessURL),
+		ThankYouMessage: optString(m.ThankYouMessage), AllowedOrigins: append([]string{}, m.AllowedOrigins...),
+		LogoURL:   optString(s.logoURL(m)),
 		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
+}
+
+// logoURL is where the gateway serves the merchant's logo, "" without one.
+func (s *Server) logoURL(m *gateway.Merchant) string {
+	if m.LogoID == "" {
+		return ""
+	}
+	return s.publicURL + "/logos/" + m.LogoID
 }
 
 // toList wraps a page of domain objects in the list envelope.

@@ -15,7 +15,7 @@ func statusOf(code gateway.Code) int {
 	switch code {
 	case gateway.CodeUnauthorized:
 		return http.StatusUnauthorized
-	case gateway.CodePermissionDenied:
+	case gateway.CodePermissionDenied, gateway.CodeMerchantSuspended:
 		return http.StatusForbidden
 	case gateway.CodeNotFound:
 		return http.StatusNotFound

@@ -95,6 +95,7 @@ func productParams(p *apitype.ProductParams) gateway.ProductParams {
 		Name: p.Name, Description: p.Description, PriceCents: p.PriceCents, Currency: p.Currency, Slug: p.Slug,
 		ImageURL: p.ImageURL, Status: p.Status, SKU: p.SKU, ExternalRef: p.ExternalRef,
 		Metadata: p.Metadata, HasMetadata: p.Metadata != nil,
+		SuccessURL: p.SuccessURL, ThankYouMessage: p.ThankYouMessage,
 	}
 }
 
@@ -118,7 +119,7 @@ func (s *Server) createProduct(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, toProduct(p), nil
+	return http.StatusCreated, s.toProduct(p), nil
 }
 
 func (s *Server) listProducts(c *call) (int, any, error) {
@@ -138,7 +139,7 @@ func (s *Server) listProducts(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toList(l, f.Page, toProduct), nil
+	return http.StatusOK, toList(l, f.Page, s.toProduct), nil
 }
 
 func (s *Server) getProduct(c *call) (int, any, error) {
@@ -146,7 +147,7 @@ func (s *Server) getProduct(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toProduct(p), nil
+	return http.StatusOK, s.toProduct(p), nil
 }
 
 func (s *Server) updateProduct(c *call) (int, any, error) {
@@ -158,7 +159,7 @@ func (s *Server) updateProduct(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toProduct(p), nil
+	return http.StatusOK, s.toProduct(p), nil
 }
 
 func (s *Server) deleteProduct(c *call) (int, any, error) {

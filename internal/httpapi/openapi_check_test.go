@@ -602,8 +602,10 @@ func TestOpenAPIDocument(t *testing.T) {
 				case len(keys) == 0:
 					t.Errorf("%s: no x-satsrail-key-types", name)
 				case slices.Contains(keys, any("publishable")):
-					if _, ok := responses["403"]; ok {
-						t.Errorf("%s accepts publishable keys but documents 403", name)
+					// Such a key is never refused for its kind; only a
+					// suspended merchant's keys get a 403 here.
+					if r, ok := responses["403"].(map[string]any); !ok || r["$ref"] != "#/components/responses/MerchantSuspended" {
+						t.Errorf("%s accepts publishable keys: its 403 must be MerchantSuspended alone, not %v", name, responses["403"])
 					}
 				default:
 					must = append(must, "403")
@@ -644,7 +646,15 @@ func TestOpenAPIDocument(t *testing.T) {
 					continue
 				}
 				var want []string
-				if c, ok := codeOf[st]; ok {
+				if st == 403 {
+					// Every key of a suspended merchant gets
+					// merchant_suspended; only secret-key operations
+					// also refuse publishable keys.
+					want = []string{"merchant_suspended"}
+					if keys, _ := op["x-satsrail-key-types"].([]any); !slices.Contains(keys, any("publishable")) {
+						want = append(want, "permission_denied")
+					}
+				} else if c, ok := codeOf[st]; ok {
 					want = []string{c}
 				} else if st == 503 {
 					want = codes503(p.template)
@@ -813,6 +823,8 @@ func TestOpenAPIMatchesAPITypes(t *testing.T) {
 		{"Rate", apitype.Rate{}, nil, false, nil},
 		{"RateSource", apitype.RateSource{}, nil, false, nil},
 		{"Merchant", apitype.Merchant{}, nil, false, nil},
+		{"MerchantParams", apitype.MerchantParams{}, nil, true, nil},
+		{"MerchantUpdate", apitype.MerchantWrite{}, nil, true, nil},
 		{"ListMeta", apitype.ListMeta{}, nil, false, nil},
 		{"ErrorObject", apitype.Error{}, nil, false, nil},
 		{"ErrorDetail", apitype.ErrorDetail{}, nil, false, nil},
@@ -1069,7 +1081,7 @@ func TestCheckOpenAPIRejectsDrift(t *testing.T) {
 	desc, sku := "Hot.", "LATTE-1"
 	product := apitype.Product{ID: "prod_0123456789abcdefghijKLMN", Object: "product", Name: "Latte", Description: &desc,
 		PriceCents: 450, Currency: "usd", Slug: "latte", Status: "active", SKU: &sku, Metadata: map[string]string{},
-		CreatedAt: now, UpdatedAt: now}
+		PaymentLinkURL: "https://pay.example.com/pay/prod_0123456789abcdefghijKLMN", CreatedAt: now, UpdatedAt: now}
 	txn := apitype.Transaction{ID: "txn_0123456789abcdefghijKLMN", Object: "transaction", Status: "settled",
 		CheckoutSessionID: sess.ID, PaymentHash: strings.Repeat("cd", 32), Preimage: strings.Repeat("ef", 32),
 		AmountMsat: 7693000, AmountSats: 7693, AmountCents: 5000, Currency: "usd", ExchangeRate: "65000.00",
@@ -1080,7 +1092,8 @@ func TestCheckOpenAPIRejectsDrift(t *testing.T) {
 	fixedRate := apitype.Rate{Object: "rate", Currency: "jpy", BTCPrice: "10000000.00", SatsPerUnit: "0.01", Source: "fixed",
 		Sources: []apitype.RateSource{}, FetchedAt: now, Note: "no provider answered; using the configured fixed rate"}
 	merchant := apitype.Merchant{ID: "mer_0123456789abcdefghijKLMN", Object: "merchant", Name: "Alice's Shop",
-		Email: "owner@example.com", Status: "active", RateLimitPerMinute: 600, CheckoutTTLSeconds: 900, CreatedAt: now, UpdatedAt: now}
+		Email: "owner@example.com", Status: "active", RateLimitPerMinute: 600, CheckoutTTLSeconds: 900,
+		AllowedOrigins: []string{"https://alice.example"}, CreatedAt: now, UpdatedAt: now}
 	list := func(items ...apitype.Product) apitype.List[apitype.Product] {
 		return apitype.List[apitype.Product]{Object: "list", Data: append([]apitype.Product{}, items...),
 			Meta: apitype.ListMeta{CurrentPage: 1, PerPage: 25, TotalCount: len(items), TotalPages: 1}}
@@ -1115,6 +1128,12 @@ func TestCheckOpenAPIRejectsDrift(t *testing.T) {
 		{"fixed rate", "GET", "/api/v1/m/rates?currency=jpy", 200, mustJSON(t, fixedRate)},
 		{"503", "GET", "/api/v1/rates", 503, mustJSON(t, errBody("rate_unavailable"))},
 		{"merchant", "GET", "/api/v1/merchant", 200, mustJSON(t, merchant)},
+		{"merchant patched", "PATCH", "/api/v1/m/merchant", 200, mustJSON(t, merchant)},
+		{"logo uploaded", "PUT", "/api/v1/merchant/logo", 200, mustJSON(t, merchant)},
+		{"logo too large", "PUT", "/api/v1/merchant/logo", 413, mustJSON(t, errBody("request_too_large"))},
+		{"logo removed", "DELETE", "/api/v1/merchant/logo", 204, nil},
+		{"suspended merchant's secret key", "GET", "/api/v1/products", 403, mustJSON(t, errBody("merchant_suspended"))},
+		{"suspended merchant's publishable key", "GET", "/api/v1/rates", 403, mustJSON(t, errBody("merchant_suspended"))},
 		{"401", "GET", "/api/v1/merchant", 401, mustJSON(t, errBody("unauthorized"))},
 		{"unknown route", "GET", "/api/v1/nope", 404, mustJSON(t, errBody("not_found"))},
 		{"wrong method", "PUT", "/api/v1/checkout_sessions", 405, mustJSON(t, errBody("method_not_allowed"))},
@@ -1145,6 +1164,8 @@ func TestCheckOpenAPIRejectsDrift(t *testing.T) {
 		})},
 		{"422 on an operation without 422", "GET", "/api/v1/merchant", 422, mustJSON(t, errBody("validation_error", apitype.ErrorDetail{Field: "x", Message: "y"}))},
 		{"403 on an operation that takes pk keys", "GET", "/api/v1/rates", 403, mustJSON(t, errBody("permission_denied"))},
+		{"merchant without its allowed origins", "GET", "/api/v1/merchant", 200, editJSON(t, merchant, func(m map[string]any) { delete(m, "allowed_origins") })},
+		{"product without its payment link", "GET", "/api/v1/products/latte", 200, editJSON(t, product, func(m map[string]any) { delete(m, "payment_link_url") })},
 		{"undocumented status", "GET", "/api/v1/rates", 418, mustJSON(t, errBody("not_found"))},
 		{"error without request_id", "GET", "/api/v1/merchant", 401, editJSON(t, errBody("unauthorized"), func(m map[string]any) {
 			delete(m["error"].(map[string]any), "request_id")

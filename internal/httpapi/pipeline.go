@@ -48,7 +48,7 @@ func (s *Server) api(rt route) http.Handler {
 			}
 			allowCORS(w)
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, rt.bodyLimit(s.maxBody))
 		c := &call{w: w, r: r, p: p, scope: p.Scope(), route: rt}
 		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
 			s.idempotent(c, key, now)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/satsrail/satsrail/internal/gateway"
 )
 
 // access says which keys may call a route.
@@ -42,6 +44,9 @@ func (s *Server) routes() {
 
 		{"GET", "/rates", anyKey, s.getRate},
 		{"GET", "/merchant", secretKey, s.getMerchant},
+		{"PATCH", "/merchant", secretKey, s.updateMerchant},
+		{"PUT", "/merchant/logo", secretKey, s.putLogo},
+		{"DELETE", "/merchant/logo", secretKey, s.deleteLogo},
 
 		{"GET", "/webhooks", secretKey, s.listWebhooks},
 		{"POST", "/webhooks", secretKey, s.createWebhook},
@@ -90,6 +95,15 @@ func (s *Server) Patterns() []string { return slices.Clone(s.patterns) }
 // secret: their idempotent replies are stored sealed.
 func (rt route) returnsSecret() bool {
 	return rt.method == "POST" && (rt.path == "/webhooks" || rt.path == "/webhooks/{id}/rotate_secret")
+}
+
+// bodyLimit is the most the route reads of a request body: a logo is an
+// image of up to gateway.MaxLogoBytes, every other body JSON of up to def.
+func (rt route) bodyLimit(def int64) int64 {
+	if rt.path == "/merchant/logo" {
+		return gateway.MaxLogoBytes
+	}
+	return def
 }
 
 // storesWithObject marks the routes whose Idempotency-Key record the store

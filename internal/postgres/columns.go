@@ -254,3 +254,20 @@ func limitArg(limit int) any {
 	}
 	return limit
 }
+
+// originsCol reads a merchant's allowed origins, stored separated by spaces
+// (an origin has none); none is "" and reads back as an empty, non-nil
+// list. They are written as strings.Join(origins, " "): pgx would send a
+// nil slice of this type as NULL without asking it.
+type originsCol []string
+
+func (o *originsCol) ScanText(v pgtype.Text) error {
+	if !v.Valid {
+		return fmt.Errorf("origins column holds NULL")
+	}
+	*o = strings.Fields(v.String)
+	if *o == nil {
+		*o = originsCol{}
+	}
+	return nil
+}

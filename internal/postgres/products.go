@@ -12,16 +12,16 @@ import (
 )
 
 const productColumns = "id, merchant_id, mode, name, description, price_cents, currency, slug, image_url, status, " +
-	"sku, external_ref, metadata, created_at, updated_at"
+	"sku, external_ref, metadata, success_url, thank_you_message, created_at, updated_at"
 
 func productArgs(p *gateway.Product) []any {
 	return []any{p.ID, p.MerchantID, p.Mode, p.Name, p.Description, p.PriceCents, p.Currency, p.Slug, p.ImageURL, p.Status,
-		p.SKU, p.ExternalRef, metadataArg(p.Metadata), timeCol(p.CreatedAt), timeCol(p.UpdatedAt)}
+		p.SKU, p.ExternalRef, metadataArg(p.Metadata), p.SuccessURL, p.ThankYouMessage, timeCol(p.CreatedAt), timeCol(p.UpdatedAt)}
 }
 
 func productDests(p *gateway.Product) []any {
 	return []any{&p.ID, &p.MerchantID, &p.Mode, &p.Name, &p.Description, &p.PriceCents, &p.Currency, &p.Slug, &p.ImageURL, &p.Status,
-		&p.SKU, &p.ExternalRef, (*metadataCol)(&p.Metadata), (*timeCol)(&p.CreatedAt), (*timeCol)(&p.UpdatedAt)}
+		&p.SKU, &p.ExternalRef, (*metadataCol)(&p.Metadata), &p.SuccessURL, &p.ThankYouMessage, (*timeCol)(&p.CreatedAt), (*timeCol)(&p.UpdatedAt)}
 }
 
 var (

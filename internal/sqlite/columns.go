@@ -220,3 +220,21 @@ func (c *eventTypesCol) Scan(src any) error {
 func subscribedTo(t gateway.EventType) (string, any) {
 	return "(events = '' OR instr(events, ?) > 0)", "," + string(t) + ","
 }
+
+// originsCol stores a merchant's allowed origins separated by spaces (an
+// origin has none); none is "" and reads back as an empty, non-nil list.
+type originsCol []string
+
+func (o originsCol) Value() (driver.Value, error) { return strings.Join(o, " "), nil }
+
+func (o *originsCol) Scan(src any) error {
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("origins column holds %T, want TEXT", src)
+	}
+	*o = strings.Fields(s)
+	if *o == nil {
+		*o = originsCol{}
+	}
+	return nil
+}

@@ -22,10 +22,12 @@ func TestIdempotencyKeysMigration(t *testing.T) {
 	now := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	m := gateway.Merchant{ID: "mer_a", Name: "A", Email: "a@a.example", Status: "active", CreatedAt: now, UpdatedAt: now}
 	key, _ := gateway.NewAPIKey(m.ID, gateway.KeySecret, gateway.ModeTest, now)
-	if _, err := db.ExecContext(ctx, insertMerchant, merchantArgs(&m)...); err != nil {
+	if _, err := insertMerchantBefore15(ctx, db, &m); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, insertAPIKey, apiKeyArgs(&key)...); err != nil {
+	// The columns of api_keys before 0013 added publishable.
+	if _, err := db.ExecContext(ctx, `INSERT INTO api_keys (id, merchant_id, kind, mode, hash, last4, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, key.ID, key.MerchantID, key.Kind, key.Mode, key.Hash, key.Last4, timeCol(key.CreatedAt)); err != nil {
 		t.Fatal(err)
 	}
 	before := []gateway.IdempotencyRecord{

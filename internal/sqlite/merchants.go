@@ -7,31 +7,35 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 )
 
-const merchantColumns = "id, name, email, status, rate_limit_per_minute, checkout_ttl_us, created_at, updated_at"
+const merchantColumns = "id, name, email, status, rate_limit_per_minute, checkout_ttl_us, " +
+	"support_email, success_url, thank_you_message, allowed_origins, logo_id, created_at, updated_at"
 
 func merchantArgs(m *gateway.Merchant) []any {
 	return []any{m.ID, m.Name, m.Email, m.Status, m.RateLimitPerMinute, durationCol(m.CheckoutTTL),
+		m.SupportEmail, m.SuccessURL, m.ThankYouMessage, originsCol(m.AllowedOrigins), m.LogoID,
 		timeCol(m.CreatedAt), timeCol(m.UpdatedAt)}
 }
 
 func merchantDests(m *gateway.Merchant) []any {
 	return []any{&m.ID, &m.Name, &m.Email, &m.Status, &m.RateLimitPerMinute, (*durationCol)(&m.CheckoutTTL),
+		&m.SupportEmail, &m.SuccessURL, &m.ThankYouMessage, (*originsCol)(&m.AllowedOrigins), &m.LogoID,
 		(*timeCol)(&m.CreatedAt), (*timeCol)(&m.UpdatedAt)}
 }
 
-const apiKeyColumns = "id, merchant_id, kind, mode, hash, last4, created_at, revoked_at"
+const apiKeyColumns = "id, merchant_id, kind, mode, hash, last4, publishable, created_at, revoked_at"
 
 func apiKeyArgs(k *gateway.APIKey) []any {
-	return []any{k.ID, k.MerchantID, k.Kind, k.Mode, k.Hash, k.Last4, timeCol(k.CreatedAt), timeCol(k.RevokedAt)}
+	return []any{k.ID, k.MerchantID, k.Kind, k.Mode, k.Hash, k.Last4, k.Publishable, timeCol(k.CreatedAt), timeCol(k.RevokedAt)}
 }
 
 func apiKeyDests(k *gateway.APIKey) []any {
-	return []any{&k.ID, &k.MerchantID, &k.Kind, &k.Mode, &k.Hash, &k.Last4, (*timeCol)(&k.CreatedAt), (*timeCol)(&k.RevokedAt)}
+	return []any{&k.ID, &k.MerchantID, &k.Kind, &k.Mode, &k.Hash, &k.Last4, &k.Publishable, (*timeCol)(&k.CreatedAt), (*timeCol)(&k.RevokedAt)}
 }
 
 var (
 	scanMerchant   = scanner(merchantDests)
 	insertMerchant = insertSQL("merchants", merchantColumns)
+	updateMerchant = updateSQL("merchants", merchantColumns)
 	insertAPIKey   = insertSQL("api_keys", apiKeyColumns)
 )
 

@@ -31,6 +31,10 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 	}{
 		{"Merchants", testMerchants},
 		{"APIKeys", testAPIKeys},
+		{"MerchantSettings", testMerchantSettings},
+		{"MerchantLogo", testMerchantLogo},
+		{"KeyUsage", testKeyUsage},
+		{"ProductByID", testProductByID},
 		{"SessionRoundTrip", testSessionRoundTrip},
 		{"ListSessions", testListSessions},
 		{"ListDefaultPageSize", testListDefaultPageSize},
@@ -68,6 +72,13 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"ListDeliveries", testListDeliveries},
 		{"WalletConnections", testWalletConnections},
 		{"WalletStreamLease", testWalletStreamLease},
+		{"Users", testUsers},
+		{"CreateAccount", testCreateAccount},
+		{"Memberships", testMemberships},
+		{"UserSessions", testUserSessions},
+		{"Invites", testInvites},
+		{"AuditLog", testAuditLog},
+		{"ListAPIKeys", testListAPIKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

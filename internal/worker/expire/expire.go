@@ -1,6 +1,7 @@
 // Package expire runs the background housekeeping of checkout sessions:
 // pending sessions whose time is up become expired (with their
-// checkout.expired event), and Idempotency-Keys past their TTL are forgotten.
+// checkout.expired event), Idempotency-Keys past their TTL are forgotten,
+// and the API keys' "last used" times noted in memory are written out.
 package expire
 
 import (
@@ -19,7 +20,11 @@ type Worker struct {
 	Interval time.Duration // default 1s
 	// PurgeEvery is how often expired Idempotency-Keys are deleted (default 1h).
 	PurgeEvery time.Duration
-	Logger     *slog.Logger
+	// KeyUsageEvery is how often API keys' "last used" times are written
+	// (default gateway.KeyUsageResolution); they are written once more
+	// when Run ends.
+	KeyUsageEvery time.Duration
+	Logger        *slog.Logger
 }
 
 // Run works until ctx is done; it returns nil then. Store errors are logged
@@ -29,7 +34,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	tick := time.NewTicker(cmp.Or(w.Interval, time.Second))
 	defer tick.Stop()
 	purgeEvery := cmp.Or(w.PurgeEvery, time.Hour)
+	usageEvery := cmp.Or(w.KeyUsageEvery, gateway.KeyUsageResolution)
 	var lastPurge time.Time
+	lastUsage := time.Now()
 	for {
 		if n, err := w.Service.ExpireDue(ctx); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "expire due sessions", "err", err)
@@ -44,10 +51,26 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			lastPurge = time.Now()
 		}
+		if time.Since(lastUsage) >= usageEvery {
+			w.flushKeyUsage(ctx, log)
+			lastUsage = time.Now()
+		}
 		select {
 		case <-ctx.Done():
+			// The last minute of key use, or it is lost with this process.
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			w.flushKeyUsage(final, log)
+			cancel()
 			return nil
 		case <-tick.C:
 		}
+	}
+}
+
+func (w *Worker) flushKeyUsage(ctx context.Context, log *slog.Logger) {
+	if n, err := w.Service.FlushKeyUsage(ctx); err != nil {
+		log.ErrorContext(ctx, "write api key usage", "err", err) // retried with the next flush
+	} else if n > 0 {
+		log.DebugContext(ctx, "wrote api key usage", "keys", n)
 	}
 }
