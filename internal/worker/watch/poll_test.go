@@ -209,7 +209,11 @@ func TestPollerNoPerSessionGoroutines(t *testing.T) {
 			f := setup(t)
 			f.seed(t, f.scope(), n)
 			w := &pollingWallet{Wallet: f.wallet.For(f.merch), host: "lnbits.example"}
-			p := &watch.Poller{Service: f.svc, Store: f.store, Schedule: fast, HostRate: 1e6, HostBurst: 1e6}
+			// Each invoice is looked up once, then not for an hour: counted
+			// idle, the workers' queries add no goroutines of their own.
+			idle := watch.Schedule{Fresh: time.Hour, FreshFor: time.Hour, Warm: time.Hour, WarmFor: time.Hour,
+				Slow: time.Hour, AfterExpiryMax: time.Hour, Grace: time.Hour}
+			p := &watch.Poller{Service: f.svc, Store: f.store, Schedule: idle, HostRate: 1e6, HostBurst: 1e6}
 			before := goroutines()
 			hold(t, p, f.scope(), w)
 			eventually(t, "every invoice scheduled and looked up", func() bool { return p.Open() == n && w.lookups.Load() >= int64(n) })
