@@ -29,7 +29,8 @@ type walletType struct {
 // walletTypes lists the backends a merchant can connect, by type.
 func walletTypes() map[string]walletType {
 	return map[string]walletType{
-		"lnd": lndWallet,
+		"lnd":               lndWallet,
+		"lightning_address": lnAddressWallet,
 	}
 }
 
