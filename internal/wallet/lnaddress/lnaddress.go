@@ -19,10 +19,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -31,13 +29,12 @@ import (
 
 	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/wallet/walletnet"
 )
 
 const (
 	// DefaultTimeout bounds each request.
 	DefaultTimeout = 20 * time.Second
-	// maxBody bounds the answers read (LNURL answers are small).
-	maxBody = 64 << 10
 	// expirySlack is BOLT11's one-second resolution, both ends.
 	expirySlack = 2 * time.Second
 )
@@ -111,26 +108,9 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("lightning address: unknown network %q", cfg.Network)
 	}
-	dial := cfg.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: 15 * time.Second}).DialContext
-	}
-	transport := &http.Transport{
-		Proxy: nil, DialContext: dial, TLSHandshakeTimeout: 15 * time.Second,
-		ForceAttemptHTTP2: true, IdleConnTimeout: 90 * time.Second, MaxIdleConnsPerHost: 4,
-	}
-	client := &http.Client{
-		Transport: transport,
-		Timeout:   cmp.Or(cfg.Timeout, DefaultTimeout),
-		// Providers may redirect the well-known URL to where they serve
-		// it; never to plain http on the internet.
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("too many redirects")
-			}
-			return checkScheme(req.URL)
-		},
-	}
+	// Providers may redirect the well-known URL to where they serve it;
+	// no credential goes along, and never to plain http on the internet.
+	client := walletnet.NewClient(cfg.DialContext, cmp.Or(cfg.Timeout, DefaultTimeout), true)
 	return &Client{name: name, domain: domain, http: client, network: cfg.Network, verify: map[string]string{}}, nil
 }
 
@@ -160,45 +140,17 @@ func (c *Client) checkNetwork(network string) error {
 	return nil
 }
 
-// local reports whether host is a loopback address or an onion service,
-// the only hosts LNURL may be spoken to over plain http (LUD-01 allows it
-// for onions; loopback is a development setup, reachable at all only when
-// the operator's guard allows it).
-func local(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".onion") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
-func checkScheme(u *url.URL) error {
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && local(u.Hostname()):
-	default:
-		return fmt.Errorf("lightning address: %s URLs are refused; LNURL needs https", u.Scheme)
-	}
-	if u.User != nil {
-		return errors.New("lightning address: a URL with user info is refused")
-	}
-	return nil
-}
-
-// wellKnown is the address's LNURL-pay endpoint (LUD-16).
+// wellKnown is the address's LNURL-pay endpoint (LUD-16): http only for a
+// loopback or onion domain.
 func (c *Client) wellKnown() string {
-	scheme := "https"
-	if local(strings.Trim(hostOnly(c.domain), "[]")) {
+	scheme, host := "https", c.domain
+	if h, _, err := net.SplitHostPort(c.domain); err == nil {
+		host = h
+	}
+	if walletnet.Local(host) {
 		scheme = "http"
 	}
 	return scheme + "://" + c.domain + "/.well-known/lnurlp/" + c.name
-}
-
-func hostOnly(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
-	}
-	return hostport
 }
 
 // payRequest is the LUD-06 answer of the well-known endpoint.
@@ -234,7 +186,7 @@ func (c *Client) payRequest(ctx context.Context) (payRequest, error) {
 	if err != nil || u.Host == "" {
 		return pr, fmt.Errorf("lightning address %s@%s: the callback is not a URL", c.name, c.domain)
 	}
-	if err := checkScheme(u); err != nil {
+	if err := walletnet.CheckURL(u, false); err != nil {
 		return pr, err
 	}
 	return pr, nil
@@ -282,7 +234,7 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if err != nil || vu.Host == "" {
 		return gateway.Invoice{}, errors.New("lightning address: the verify URL is not a URL")
 	}
-	if err := checkScheme(vu); err != nil {
+	if err := walletnet.CheckURL(vu, false); err != nil {
 		return gateway.Invoice{}, err
 	}
 	d, err := bolt11.Decode(resp.PR)
@@ -334,7 +286,7 @@ func (c *Client) LookupInvoiceRef(ctx context.Context, paymentHash, ref string) 
 	if err != nil || u.Host == "" {
 		return gateway.Invoice{}, errors.New("lightning address: the stored verify URL is not a URL")
 	}
-	if err := checkScheme(u); err != nil {
+	if err := walletnet.CheckURL(u, false); err != nil {
 		return gateway.Invoice{}, err
 	}
 	var v struct {
@@ -345,7 +297,7 @@ func (c *Client) LookupInvoiceRef(ctx context.Context, paymentHash, ref string) 
 		PR       string  `json:"pr"`
 	}
 	err = c.get(ctx, ref, &v)
-	if e := (*statusError)(nil); errors.As(err, &e) && e.status == http.StatusNotFound {
+	if e := (*walletnet.StatusError)(nil); errors.As(err, &e) && e.Status == http.StatusNotFound {
 		return gateway.Invoice{}, fmt.Errorf("lightning address: invoice %s: %w", hash, gateway.ErrNotFound)
 	}
 	if err != nil {
@@ -405,44 +357,20 @@ func (c *Client) Test(ctx context.Context) (string, error) {
 	return c.Network(), nil
 }
 
-// statusError is a non-2xx answer; the body is never quoted.
-type statusError struct{ status int }
-
-func (e *statusError) Error() string { return "HTTP " + strconv.Itoa(e.status) }
-
-// get fetches rawURL as JSON into out. Errors name the cause, never the
-// remote body.
+// get fetches rawURL as JSON into out. LNURL errors are {"status":
+// "ERROR"}, usually with 200, sometimes with another status: those are
+// decoded too, so callers see the status (never the reason's text in an
+// error).
 func (c *Client) get(ctx context.Context, rawURL string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		// LNURL errors are 200 {"status":"ERROR"}; some services also set
-		// the status.
-		var e struct{ Status, Reason string }
-		if json.Unmarshal(body, &e) == nil && strings.EqualFold(e.Status, "ERROR") && resp.StatusCode != http.StatusNotFound {
-			return json.Unmarshal(body, out)
+	err := walletnet.Do(ctx, c.http, http.MethodGet, rawURL, nil, nil, out)
+	var se *walletnet.StatusError
+	if errors.As(err, &se) && se.Status != http.StatusNotFound {
+		var e struct{ Status string }
+		if json.Unmarshal(se.Body, &e) == nil && strings.EqualFold(e.Status, "ERROR") {
+			return json.Unmarshal(se.Body, out)
 		}
-		return &statusError{resp.StatusCode}
 	}
-	if len(body) > maxBody {
-		return errors.New("the answer is too large")
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return errors.New("the answer is not JSON")
-	}
-	return nil
+	return err
 }
 
 func truncate(s string) string {
