@@ -31,6 +31,7 @@ func walletTypes() map[string]walletType {
 	return map[string]walletType{
 		"lnd":               lndWallet,
 		"lightning_address": lnAddressWallet,
+		"lnbits":            lnbitsWallet,
 	}
 }
 
