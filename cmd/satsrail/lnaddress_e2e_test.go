@@ -170,6 +170,7 @@ func TestLightningAddressEndToEnd(t *testing.T) {
 		t.Logf("lightning_address pay → webhook over %d regtest payments: p50 %s, p99 %s, max %s",
 			n, lat[n/2], lat[n*99/100], lat[n-1])
 	})
+
 	t.Run("paid while the gateway is stopped", func(t *testing.T) {
 		id := newSession(t)
 		bolt11 := invoiceOf(t, id)
@@ -182,5 +183,4 @@ func TestLightningAddressEndToEnd(t *testing.T) {
 		api = g.url + "/api/v1"
 		waitStatus(t, api, sk, id, "completed")
 	})
-
 }
