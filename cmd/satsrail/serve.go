@@ -89,7 +89,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
 	fs.BoolVar(&c.allowPrivateWallets, "allow-private-wallets", true, "let merchants' wallet hosts (node URLs, relays, Lightning Address domains) be loopback, private or link-local addresses: a self-hosted shop's node usually sits on the same host or LAN")
-	fs.IntVar(&c.pollWorkers, "wallet-poll-workers", 8, "lookups in flight at once for the wallets that are polled (LNbits, LNDhub, Lightning Address), all merchants together")
+	fs.IntVar(&c.pollWorkers, "wallet-poll-workers", 32, "lookups in flight at once for the wallets that are polled (LNbits, LNDhub, Lightning Address), all merchants together; size it to lookups a second × one lookup's round trip")
 	fs.Float64Var(&c.pollHostRate, "wallet-poll-host-rate", 10, "most lookups a second the polled wallets' invoices make to one wallet host (in bursts of twice that)")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
 	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
