@@ -365,14 +365,17 @@ func (p *Poller) Hold(ctx context.Context, conn gateway.WalletConnection, w gate
 		return
 	}
 	scope := conn.Scope()
+	mine := &heldWallet{id: conn.ID, w: w, host: poller.PollHost()}
 	p.mu.Lock()
-	p.held[scope] = &heldWallet{id: conn.ID, w: w, host: poller.PollHost()}
+	p.held[scope] = mine
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if h := p.held[scope]; h == nil || h.id != conn.ID {
-			return // a newer version of the connection holds it
+		if p.held[scope] != mine {
+			// A newer version of the connection holds the scope (Streams
+			// starts it before stopping this one): its schedule stays.
+			return
 		}
 		delete(p.held, scope)
 		for hash, e := range p.byHash {

@@ -225,3 +225,32 @@ func TestPollerNoPerSessionGoroutines(t *testing.T) {
 		t.Errorf("the poller runs %d goroutines with 2001 open invoices, %d with one", grew[2001], grew[1])
 	}
 }
+
+// TestPollerHandsOverToNewerConnection: Streams starts a wallet's newer
+// connection version before stopping the older one; the older one's end
+// leaves the schedule to the newer, which goes on looking the invoices up.
+func TestPollerHandsOverToNewerConnection(t *testing.T) {
+	f := setup(t)
+	f.seed(t, f.scope(), 3)
+	older := &pollingWallet{Wallet: f.wallet.For(f.merch), host: "lnbits.example"}
+	newer := &pollingWallet{Wallet: f.wallet.For(f.merch), host: "lnbits.example"}
+	p := &watch.Poller{Service: f.svc, Store: f.store, Schedule: fast}
+	conn := gateway.WalletConnection{ID: gateway.NewID(gateway.PrefixWallet), MerchantID: f.merch, Mode: gateway.ModeTest}
+	ctx, cancel := context.WithCancel(t.Context())
+	olderCtx, stopOlder := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	olderDone := make(chan struct{})
+	wg.Go(func() { p.Run(ctx) })
+	wg.Go(func() { p.Hold(olderCtx, conn, older); close(olderDone) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	eventually(t, "the older version polling", func() bool { return older.lookups.Load() >= 3 })
+	wg.Go(func() { p.Hold(ctx, conn, newer) })
+	eventually(t, "the newer version polling", func() bool { return newer.lookups.Load() > 0 })
+	stopOlder()
+	<-olderDone
+	n := newer.lookups.Load()
+	eventually(t, "the newer version still polling", func() bool { return newer.lookups.Load() >= n+6 })
+	if got := p.Open(); got != 3 {
+		t.Errorf("%d invoices scheduled after the hand-over, want 3", got)
+	}
+}
