@@ -199,12 +199,13 @@ func TestPollerStopsAfterGrace(t *testing.T) {
 	}
 }
 
-// TestPollerNoPerSessionGoroutines: holding a wallet with 2001 open
-// invoices runs no more goroutines than holding one with one (one, so that
-// the pool has surely started when counted).
+// TestPollerNoPerSessionGoroutines: holding a wallet with 2050 open
+// invoices runs no more goroutines than holding one with 50 (50, so that
+// the pool has surely started, and the database pool grown to the workers'
+// queries, when counted).
 func TestPollerNoPerSessionGoroutines(t *testing.T) {
 	grew := map[int]int{}
-	for _, n := range []int{1, 2001} {
+	for _, n := range []int{50, 2050} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			f := setup(t)
 			f.seed(t, f.scope(), n)
@@ -213,16 +214,16 @@ func TestPollerNoPerSessionGoroutines(t *testing.T) {
 			// idle, the workers' queries add no goroutines of their own.
 			idle := watch.Schedule{Fresh: time.Hour, FreshFor: time.Hour, Warm: time.Hour, WarmFor: time.Hour,
 				Slow: time.Hour, AfterExpiryMax: time.Hour, Grace: time.Hour}
-			p := &watch.Poller{Service: f.svc, Store: f.store, Schedule: idle, HostRate: 1e6, HostBurst: 1e6}
+			p := &watch.Poller{Service: f.svc, Store: f.store, Schedule: idle, HostRate: 1e6, HostBurst: 1e6, Workers: 4}
 			before := goroutines()
 			hold(t, p, f.scope(), w)
 			eventually(t, "every invoice scheduled and looked up", func() bool { return p.Open() == n && w.lookups.Load() >= int64(n) })
 			grew[n] = goroutines() - before
 		})
 	}
-	t.Logf("goroutines of a running poller: %d with 1 open invoice, %d with 2001", grew[1], grew[2001])
-	if grew[1] == 0 || grew[2001] > grew[1]+2 {
-		t.Errorf("the poller runs %d goroutines with 2001 open invoices, %d with one", grew[2001], grew[1])
+	t.Logf("goroutines of a running poller: %d with 50 open invoices, %d with 2050", grew[50], grew[2050])
+	if grew[50] == 0 || grew[2050] > grew[50]+2 {
+		t.Errorf("the poller runs %d goroutines with 2050 open invoices, %d with 50", grew[2050], grew[50])
 	}
 }
 
