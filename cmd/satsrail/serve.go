@@ -167,7 +167,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
 	// The poller needs the service, and the service tells it of new
 	// invoices: made first, given its service once that exists.
-	poller := &watch.Poller{Store: store, Workers: c.pollWorkers, HostRate: c.pollHostRate,
+	poller := &watch.Poller{Store: store, Wallets: store, Workers: c.pollWorkers, HostRate: c.pollHostRate,
 		HostBurst: max(int(2*c.pollHostRate), 1), Logger: log}
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),

@@ -82,6 +82,9 @@ type SessionLister interface {
 type Poller struct {
 	Service *gateway.Service
 	Store   SessionLister
+	// Wallets, when set, gets failed lookups recorded in the wallet's
+	// health (LastError), at most every 30s per wallet.
+	Wallets gateway.WalletStore
 	// Workers bounds the lookups in flight (default 32). A pool keeps up
 	// with about Workers / (one lookup's round trip) lookups a second: 10,000
 	// open checkouts ask about 1,300 a second, so 32 workers suffice at
@@ -115,6 +118,9 @@ type heldWallet struct {
 	id   string
 	w    gateway.Wallet
 	host string
+	// errorAt is when a failed lookup was last recorded in the wallet's
+	// health (under Poller.mu).
+	errorAt time.Time
 }
 
 // entry is one invoice in the schedule.
@@ -238,8 +244,9 @@ func (p *Poller) lookup(ctx context.Context, e *entry) {
 		cancel()
 		switch {
 		case err != nil:
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && !errors.Is(err, gateway.ErrNotFound) {
 				p.log().DebugContext(ctx, "poll invoice", "payment_hash", e.hash, "wallet_id", h.id, "err", err)
+				p.recordError(ctx, h, err)
 			}
 		case inv.State == gateway.InvoiceSettled:
 			settled = true
@@ -262,6 +269,32 @@ func (p *Poller) lookup(ctx context.Context, e *entry) {
 		}
 	}
 	p.requeue(e, time.Now(), final)
+}
+
+// recordError shows a failed lookup in the wallet's health (GET /wallet),
+// at most every errorEvery per wallet: a host that is down fails every
+// lookup, and one row write each would add load where none helps.
+func (p *Poller) recordError(ctx context.Context, h *heldWallet, err error) {
+	const errorEvery = 30 * time.Second
+	if p.Wallets == nil {
+		return
+	}
+	now := time.Now().UTC()
+	p.mu.Lock()
+	due := now.Sub(h.errorAt) >= errorEvery
+	if due {
+		h.errorAt = now
+	}
+	p.mu.Unlock()
+	if !due {
+		return
+	}
+	werr := p.Wallets.UpdateWalletHealth(ctx, h.id, func(c *gateway.WalletConnection) {
+		c.LastError, c.LastErrorAt = "invoice lookup: "+err.Error(), now
+	})
+	if werr != nil && !errors.Is(werr, gateway.ErrNotFound) && ctx.Err() == nil {
+		p.log().WarnContext(ctx, "update wallet health", "wallet_id", h.id, "err", werr)
+	}
 }
 
 // requeue puts a looked-up entry back at its next time, or drops it.

@@ -2,6 +2,7 @@ package watch_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -64,6 +65,7 @@ type pollingWallet struct {
 	lookups, inFlight atomic.Int64
 	maxInFlight       atomic.Int64
 	gate              chan struct{}
+	down              atomic.Bool // every lookup fails
 }
 
 func (w *pollingWallet) PollHost() string { return w.host }
@@ -77,6 +79,9 @@ func (w *pollingWallet) LookupInvoice(ctx context.Context, hash string) (gateway
 		if n <= m || w.maxInFlight.CompareAndSwap(m, n) {
 			break
 		}
+	}
+	if w.down.Load() {
+		return gateway.Invoice{}, errors.New("connection refused")
 	}
 	if w.gate != nil {
 		select {
@@ -254,4 +259,28 @@ func TestPollerHandsOverToNewerConnection(t *testing.T) {
 	if got := p.Open(); got != 3 {
 		t.Errorf("%d invoices scheduled after the hand-over, want 3", got)
 	}
+}
+
+// TestPollerRecordsFailures: lookups failing show in the wallet's health.
+func TestPollerRecordsFailures(t *testing.T) {
+	f := setup(t)
+	f.session(t)
+	now := time.Now().UTC()
+	conn := &gateway.WalletConnection{ID: gateway.NewID(gateway.PrefixWallet), MerchantID: f.merch, Mode: gateway.ModeTest,
+		Type: "lnbits", Config: []byte("{}"), CreatedAt: now, UpdatedAt: now}
+	if err := f.store.PutWalletConnection(t.Context(), conn); err != nil {
+		t.Fatal(err)
+	}
+	w := &pollingWallet{Wallet: f.wallet.For(f.merch), host: "lnbits.example"}
+	w.down.Store(true)
+	p := &watch.Poller{Service: f.svc, Store: f.store, Wallets: f.store, Schedule: fast}
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	wg.Go(func() { p.Run(ctx) })
+	wg.Go(func() { p.Hold(ctx, *conn, w) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	eventually(t, "the failure in the wallet's health", func() bool {
+		c, err := f.store.GetWalletConnection(t.Context(), f.scope())
+		return err == nil && c.LastError == "invoice lookup: connection refused" && !c.LastErrorAt.IsZero()
+	})
 }
