@@ -284,7 +284,7 @@ func testWallet(ctx context.Context, w Wallet) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := w.LookupInvoice(ctx, inv.PaymentHash); err != nil {
+	if _, err := LookupSessionInvoice(ctx, w, inv.PaymentHash, inv.LookupRef); err != nil {
 		return "", err
 	}
 	return w.Network(), nil
