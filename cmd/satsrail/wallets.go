@@ -32,6 +32,7 @@ func walletTypes() map[string]walletType {
 		"lnd":               lndWallet,
 		"lightning_address": lnAddressWallet,
 		"lnbits":            lnbitsWallet,
+		"lndhub":            lndhubWallet,
 	}
 }
 
