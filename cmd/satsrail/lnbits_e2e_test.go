@@ -8,13 +8,16 @@ import (
 
 	"github.com/satsrail/satsrail/internal/regtest"
 	"github.com/satsrail/satsrail/internal/wallet/lnbits/lnbitstest"
+	"github.com/satsrail/satsrail/internal/wallet/lndhub/lndhubtest"
 )
 
 // TestLNbitsEndToEnd connects the fake LNbits (its invoices the regtest
 // merchant lnd's, paid by the customer lnd) through the binary: the admin
 // key refused, the invoice key connected, a payment found by polling, a
 // forged websocket message that settles nothing, and a payment made while
-// the gateway is stopped found at start.
+// the gateway is stopped found at start. Then the same merchant switches to
+// the fake LNDhub: a classic hub (no preimages) refused, lndhub.go's
+// connected, and a payment found by polling.
 func TestLNbitsEndToEnd(t *testing.T) {
 	outer := t
 	net := regtest.Start(t)
@@ -77,6 +80,30 @@ func TestLNbitsEndToEnd(t *testing.T) {
 		}
 		g = start(outer, args...)
 		api = g.url + "/api/v1"
+		waitStatus(t, api, sk, id, "completed")
+	})
+
+	t.Run("lndhub", func(t *testing.T) {
+		hub := lndhubtest.Start(t, net.Merchant)
+		put := func() (int, map[string]any) {
+			return call(t, "PUT", api+"/wallet", sk, map[string]any{"wallet": map[string]any{
+				"type": "lndhub", "connection_string": hub.URI()}})
+		}
+		hub.SetClassic(true)
+		if status, body := put(); status != 422 || !strings.Contains(mustJSON(body), "preimage") {
+			t.Fatalf("classic hub: %d %v", status, body)
+		}
+		hub.SetClassic(false)
+		if status, body := put(); status != 200 || body["type"] != "lndhub" || body["network"] != "regtest" {
+			t.Fatalf("connect: %d %v", status, body)
+		}
+		if strings.Contains(g.stdout.String(), hub.Password) {
+			t.Fatal("the hub password reached the output")
+		}
+		id, s := newSession(t)
+		if err := net.Pay(s["payment_request"].(string)); err != nil {
+			t.Fatal(err)
+		}
 		waitStatus(t, api, sk, id, "completed")
 	})
 }
