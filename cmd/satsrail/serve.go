@@ -63,6 +63,8 @@ type serveConfig struct {
 	trustedProxies            string
 	debugAddr                 string
 	signup                    string
+	pollWorkers               int
+	pollHostRate              float64
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -91,6 +93,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
 	fs.BoolVar(&c.allowPrivateWallets, "allow-private-wallets", true, "let merchants' wallet hosts (node URLs, relays, Lightning Address domains) be loopback, private or link-local addresses: a self-hosted shop's node usually sits on the same host or LAN (default off with --signup open)")
+	fs.IntVar(&c.pollWorkers, "wallet-poll-workers", 32, "lookups in flight at once for the wallets that are polled (LNbits, LNDhub, Lightning Address), all merchants together; size it to lookups a second × one lookup's round trip")
+	fs.Float64Var(&c.pollHostRate, "wallet-poll-host-rate", 10, "most lookups a second the polled wallets' invoices make to one wallet host (in bursts of twice that)")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
 	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "also serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (docs/PERFORMANCE.md)")
@@ -110,6 +114,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if c.checkoutTTL < 10*time.Second {
 		return fmt.Errorf("--checkout-ttl must be at least 10s, got %s", c.checkoutTTL)
+	}
+	if c.pollWorkers < 1 || c.pollHostRate <= 0 {
+		return fmt.Errorf("--wallet-poll-workers and --wallet-poll-host-rate must be positive")
 	}
 	if c.maxAmountCents <= 0 {
 		return fmt.Errorf("--max-amount-cents must be positive")
@@ -173,6 +180,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, openSignup: openSignup}}
 	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
+	// The poller needs the service, and the service tells it of new
+	// invoices: made first, given its service once that exists.
+	poller := &watch.Poller{Store: store, Wallets: store, Workers: c.pollWorkers, HostRate: c.pollHostRate,
+		HostBurst: max(int(2*c.pollHostRate), 1), Logger: log}
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
 		Wallets: walletSet, Decode: bolt11.Decode, Backends: wallets,
@@ -180,7 +191,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		OnSession:   func(event string, mode gateway.Mode) { m.Session(event, string(mode)) },
 		OnSettle:    func(path string, mode gateway.Mode) { m.Settled(path, string(mode)) },
 		OnReconcile: func(completed int, _ error) { m.Reconciled(completed) },
+		OnInvoice:   poller.Add,
 	})
+	poller.Service = svc
 
 	var limiter httpapi.Limiter = ratelimit.NewMemory()
 	if c.redisURL != "" {
@@ -250,8 +263,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error { return testWallet.Run(gctx) })
 	g.Go(func() error {
 		return (&watch.Streams{Service: svc, Store: store, Wallets: walletSet, Node: c.nodeID, Logger: log,
-			OnStream: m.WalletStream}).Run(gctx)
+			OnStream: m.WalletStream, Poller: poller}).Run(gctx)
 	})
+	g.Go(func() error { return poller.Run(gctx) })
 	g.Go(func() error {
 		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, openSignup, c.webhookTimeout),
 			Schedule: schedule, Timeout: c.webhookTimeout, Logger: log,

@@ -29,9 +29,12 @@ type walletType struct {
 // walletTypes lists the backends a merchant can connect, by type.
 func walletTypes() map[string]walletType {
 	return map[string]walletType{
-		"lnd":      lndWallet,
-		"cln":      clnWallet,
-		"phoenixd": phoenixdWallet,
+		"lnd":               lndWallet,
+		"cln":               clnWallet,
+		"phoenixd":          phoenixdWallet,
+		"lightning_address": lnAddressWallet,
+		"lnbits":            lnbitsWallet,
+		"lndhub":            lndhubWallet,
 	}
 }
 

@@ -113,5 +113,8 @@ func decoded(network string, inv *zpay32.Invoice) (gateway.DecodedInvoice, error
 	if inv.Description != nil {
 		d.Description = *inv.Description
 	}
+	if inv.DescriptionHash != nil {
+		d.DescriptionHash = hex.EncodeToString(inv.DescriptionHash[:])
+	}
 	return d, nil
 }

@@ -346,6 +346,43 @@ func TestLyingWallet(t *testing.T) {
 	}
 }
 
+// fixedExpiry is a wallet that chooses its invoices' expiry itself (a
+// Lightning Address's service does): shift from the session's, and a
+// lookup reference with each invoice.
+type fixedExpiry struct {
+	gateway.Wallet
+	shift time.Duration
+}
+
+func (fixedExpiry) InvoiceExpiryFixed() bool { return true }
+
+func (w fixedExpiry) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) (gateway.Invoice, error) {
+	req.ExpiresAt = req.ExpiresAt.Add(w.shift)
+	inv, err := w.Wallet.CreateInvoice(ctx, req)
+	inv.LookupRef = "https://ln.example/verify/" + inv.PaymentHash
+	return inv, err
+}
+
+// TestFixedExpiryWallet: a wallet that cannot choose the expiry may give a
+// later one than the session's, never an earlier one; its lookup reference
+// is stored with the session.
+func TestFixedExpiryWallet(t *testing.T) {
+	e := setup(t)
+	e.resolver.wrap = func(w gateway.Wallet) gateway.Wallet { return fixedExpiry{Wallet: w, shift: time.Hour} }
+	s := e.session(gateway.ModeTest)
+	if r := e.fetch("GET", "/checkout/"+s.ID); r.status != 200 || !reBolt11.MatchString(r.body) {
+		t.Fatalf("later expiry: %d %s", r.status, r.body)
+	}
+	if got := e.get(s.ID); got.InvoiceRef != "https://ln.example/verify/"+got.PaymentHash {
+		t.Fatalf("stored invoice ref %q", got.InvoiceRef)
+	}
+	e.resolver.wrap = func(w gateway.Wallet) gateway.Wallet { return fixedExpiry{Wallet: w, shift: -time.Minute} }
+	s = e.session(gateway.ModeTest)
+	if r := e.fetch("GET", "/checkout/"+s.ID); r.status != 503 || reBolt11.MatchString(r.body) {
+		t.Fatalf("earlier expiry shown: %d", r.status)
+	}
+}
+
 func TestCancelAndExpiredPages(t *testing.T) {
 	e := setup(t)
 	s := e.session(gateway.ModeTest)

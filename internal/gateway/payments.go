@@ -140,6 +140,7 @@ func (s *Service) makeInvoice(ctx context.Context, sess *CheckoutSession) (*Chec
 		cs.ExchangeRate = rate
 		cs.PaymentRequest = inv.PaymentRequest
 		cs.PaymentHash = inv.PaymentHash
+		cs.InvoiceRef = inv.LookupRef
 		cs.UpdatedAt = s.Now()
 		return SessionChange{}, nil
 	})
@@ -147,6 +148,9 @@ func (s *Service) makeInvoice(ctx context.Context, sess *CheckoutSession) (*Chec
 		return nil, err
 	}
 	s.hub.notify(out.ID)
+	if s.cfg.OnInvoice != nil && out.PaymentHash == inv.PaymentHash {
+		s.cfg.OnInvoice(out)
+	}
 	return out, nil
 }
 
@@ -180,15 +184,20 @@ func (s *Service) requestInvoice(ctx context.Context, sess *CheckoutSession) (In
 	if err != nil {
 		return Invoice{}, "", 0, unableToInvoice(err)
 	}
-	if err := s.checkInvoice(req, inv, w.Network()); err != nil {
+	if err := s.checkInvoice(req, inv, w); err != nil {
 		return Invoice{}, "", 0, unableToInvoice(err)
 	}
 	return inv, rate.BTCPrice.StringFixed(2), sats, nil
 }
 
 // checkInvoice decodes the BOLT11 a wallet returned and holds it to the
-// request: amount, payment hash, network and expiry (SPEC §4).
-func (s *Service) checkInvoice(req InvoiceRequest, inv Invoice, network string) error {
+// request: amount, payment hash, network and expiry (SPEC §4). The expiry
+// must be the session's, or, for a wallet that cannot choose it, at least
+// the session's: a later one is harmless, for the page never shows the
+// invoice after the session expired and its lookups go on for
+// ReconcileGrace after that.
+func (s *Service) checkInvoice(req InvoiceRequest, inv Invoice, w Wallet) error {
+	network := w.Network()
 	d, err := s.decode(inv.PaymentRequest)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvoiceMismatch, err)
@@ -203,7 +212,8 @@ func (s *Service) checkInvoice(req InvoiceRequest, inv Invoice, network string) 
 	if d.Network != network {
 		problems = append(problems, fmt.Sprintf("network %s, want %s", d.Network, network))
 	}
-	if diff := d.ExpiresAt.Sub(req.ExpiresAt); diff > invoiceExpirySlack || diff < -invoiceExpirySlack {
+	fixed, _ := UnwrapWallet(w).(FixedExpiryWallet)
+	if diff := d.ExpiresAt.Sub(req.ExpiresAt); (diff > invoiceExpirySlack && (fixed == nil || !fixed.InvoiceExpiryFixed())) || diff < -invoiceExpirySlack {
 		problems = append(problems, fmt.Sprintf("expires %s, want %s", d.ExpiresAt.Format(time.RFC3339), req.ExpiresAt.Format(time.RFC3339)))
 	}
 	if len(problems) > 0 {
@@ -232,7 +242,7 @@ func (s *Service) ReconcileSession(ctx context.Context, sess *CheckoutSession) (
 	if err != nil {
 		return nil, err
 	}
-	inv, err := w.LookupInvoice(ctx, sess.PaymentHash)
+	inv, err := LookupSessionInvoice(ctx, w, sess.PaymentHash, sess.InvoiceRef)
 	if err != nil {
 		return nil, walletFailed("look up invoice of "+sess.ID, err)
 	}

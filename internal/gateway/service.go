@@ -50,6 +50,10 @@ type Config struct {
 	// OnReconcile is told of each finished reconciliation sweep and how many
 	// sessions it completed.
 	OnReconcile func(completed int, err error)
+	// OnInvoice is told of each invoice made for a session, once it is
+	// stored: a polling wallet's poller starts looking it up at once
+	// instead of at its next refresh.
+	OnInvoice func(sess *CheckoutSession)
 }
 
 // Defaults.

@@ -63,6 +63,8 @@ type CheckoutSession struct {
 	ExchangeRate   string
 	PaymentRequest string
 	PaymentHash    string
+	// InvoiceRef is the wallet's LookupRef of the invoice (see Invoice).
+	InvoiceRef string
 	// InvoiceClaimedAt is set while one node makes the session's invoice,
 	// so concurrent page loads anywhere make exactly one.
 	InvoiceClaimedAt time.Time

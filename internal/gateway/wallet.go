@@ -36,6 +36,11 @@ type Invoice struct {
 	AmountPaidMsat MilliSat
 	Preimage       string // hex, once settled
 	SettledAt      time.Time
+	// LookupRef is what the wallet needs besides the payment hash to look
+	// the invoice up again (a Lightning Address's LUD-21 verify URL); the
+	// gateway stores it with the session and gives it back through
+	// InvoiceRefLooker. Empty for wallets that look up by hash alone.
+	LookupRef string
 }
 
 // Wallet is the port every Lightning backend implements: the merchant's own
@@ -69,7 +74,10 @@ type DecodedInvoice struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	Description string
-	Payee       string // hex compressed public key
+	// DescriptionHash is the hex 'h' field of an invoice that commits to
+	// a hash of its description (LNURL-pay's metadata) instead.
+	DescriptionHash string
+	Payee           string // hex compressed public key
 }
 
 // InvoiceDecoder decodes and verifies the signature of a BOLT11 invoice.

@@ -103,6 +103,47 @@ type CursorSeeder interface {
 	SettlementCursor(ctx context.Context) (uint64, error)
 }
 
+// InvoicePoller is the optional interface of wallets that cannot stream
+// settlements (LNbits, LNDhub, a Lightning Address): each of their open
+// invoices is looked up on a schedule while its checkout may be paid.
+// PollHost names the host those lookups go to, so that lookups of every
+// merchant on one host share one rate limit.
+type InvoicePoller interface {
+	PollHost() string
+}
+
+// InvoiceRefLooker is the optional interface of wallets that need the
+// invoice's LookupRef, besides its hash, to look it up again.
+type InvoiceRefLooker interface {
+	LookupInvoiceRef(ctx context.Context, paymentHash, ref string) (Invoice, error)
+}
+
+// FixedExpiryWallet is the optional interface of wallets that cannot choose
+// an invoice's expiry (a Lightning Address: the LNURL service sets it). Their
+// invoices must stay payable at least until the session expires, and may
+// stay payable longer; every other wallet's must expire with the session.
+type FixedExpiryWallet interface {
+	InvoiceExpiryFixed() bool
+}
+
+// PaymentHinter is the optional interface of polling wallets that can hear
+// early that an invoice may be paid (LNbits's websocket). A hint is never
+// proof — anyone may be able to send one — it only moves the invoice's next
+// lookup forward. PaymentHints calls fn for each hint until ctx is done or
+// the connection fails, and returns why it stopped.
+type PaymentHinter interface {
+	PaymentHints(ctx context.Context, fn func(paymentHash string)) error
+}
+
+// LookupSessionInvoice looks up a session's invoice in its wallet: by hash
+// and stored ref for wallets that need one, by hash alone otherwise.
+func LookupSessionInvoice(ctx context.Context, w Wallet, paymentHash, ref string) (Invoice, error) {
+	if l, ok := UnwrapWallet(w).(InvoiceRefLooker); ok && ref != "" {
+		return l.LookupInvoiceRef(ctx, paymentHash, ref)
+	}
+	return w.LookupInvoice(ctx, paymentHash)
+}
+
 // Wallets resolves each scope's wallet: its connected wallet, or in test
 // mode the built-in test wallet when none is connected. It implements
 // WalletResolver and caches opened wallets.
@@ -258,7 +299,7 @@ func testWallet(ctx context.Context, w Wallet) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := w.LookupInvoice(ctx, inv.PaymentHash); err != nil {
+	if _, err := LookupSessionInvoice(ctx, w, inv.PaymentHash, inv.LookupRef); err != nil {
 		return "", err
 	}
 	return w.Network(), nil

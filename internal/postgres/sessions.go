@@ -12,13 +12,13 @@ import (
 )
 
 const sessionColumns = "id, merchant_id, mode, status, amount_cents, currency, line_items, customer_email, customer_name, " +
-	"success_url, cancel_url, metadata, amount_sats, exchange_rate, payment_request, payment_hash, invoice_claimed_at, " +
+	"success_url, cancel_url, metadata, amount_sats, exchange_rate, payment_request, payment_hash, invoice_ref, invoice_claimed_at, " +
 	"transaction_id, created_at, updated_at, expires_at, completed_at, expired_at, cancelled_at"
 
 func sessionArgs(s *gateway.CheckoutSession) []any {
 	return []any{s.ID, s.MerchantID, s.Mode, s.Status, s.AmountCents, s.Currency, lineItemsArg(s.LineItems),
 		s.CustomerEmail, s.CustomerName, s.SuccessURL, s.CancelURL, metadataArg(s.Metadata),
-		s.AmountSats, s.ExchangeRate, s.PaymentRequest, nullText(s.PaymentHash), timeCol(s.InvoiceClaimedAt),
+		s.AmountSats, s.ExchangeRate, s.PaymentRequest, nullText(s.PaymentHash), s.InvoiceRef, timeCol(s.InvoiceClaimedAt),
 		nullText(s.TransactionID), timeCol(s.CreatedAt), timeCol(s.UpdatedAt), timeCol(s.ExpiresAt),
 		timeCol(s.CompletedAt), timeCol(s.ExpiredAt), timeCol(s.CancelledAt)}
 }
@@ -26,7 +26,7 @@ func sessionArgs(s *gateway.CheckoutSession) []any {
 func sessionDests(s *gateway.CheckoutSession) []any {
 	return []any{&s.ID, &s.MerchantID, &s.Mode, &s.Status, &s.AmountCents, &s.Currency, (*lineItemsCol)(&s.LineItems),
 		&s.CustomerEmail, &s.CustomerName, &s.SuccessURL, &s.CancelURL, (*metadataCol)(&s.Metadata),
-		&s.AmountSats, &s.ExchangeRate, &s.PaymentRequest, (*nullText)(&s.PaymentHash), (*timeCol)(&s.InvoiceClaimedAt),
+		&s.AmountSats, &s.ExchangeRate, &s.PaymentRequest, (*nullText)(&s.PaymentHash), &s.InvoiceRef, (*timeCol)(&s.InvoiceClaimedAt),
 		(*nullText)(&s.TransactionID), (*timeCol)(&s.CreatedAt), (*timeCol)(&s.UpdatedAt), (*timeCol)(&s.ExpiresAt),
 		(*timeCol)(&s.CompletedAt), (*timeCol)(&s.ExpiredAt), (*timeCol)(&s.CancelledAt)}
 }

@@ -93,7 +93,7 @@ func New(ctx context.Context, logf func(format string, args ...any)) (n *Network
 	if err != nil {
 		return nil, err
 	}
-	n = &Network{
+	net := &Network{
 		Dir:      dir,
 		Btcd:     newBtcd(filepath.Join(dir, "btcd"), bin),
 		miner:    newBtcd(filepath.Join(dir, "miner"), bin),
@@ -101,10 +101,12 @@ func New(ctx context.Context, logf func(format string, args ...any)) (n *Network
 		Customer: newNode("bob", filepath.Join(dir, "bob"), bin),
 		logf:     logf,
 	}
+	n = net
 	defer func() {
 		if err != nil {
-			n.Stop()
-			n.logPaths(logf)
+			// Not n: a failed return has set it to nil.
+			net.Stop()
+			net.logPaths(logf)
 			err = fmt.Errorf("regtest network in %s (kept): %w", dir, err)
 		}
 	}()

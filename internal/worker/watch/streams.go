@@ -33,6 +33,10 @@ type Streams struct {
 	// OnStream, when set, is told when this node starts or stops holding
 	// a wallet's stream.
 	OnStream func(walletID, typ string, held bool)
+	// Poller, when set, polls the invoices of the held wallets that cannot
+	// stream (gateway.InvoicePoller): the same lease decides which node
+	// polls each wallet.
+	Poller *Poller
 	// MaxBackoff caps the reconnect wait (default 30s).
 	MaxBackoff time.Duration
 	Logger     *slog.Logger
@@ -109,6 +113,12 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 	w, err := s.Wallets.Open(&conn)
 	if err != nil {
 		log.ErrorContext(ctx, "open wallet for streaming", "wallet_id", conn.ID, "err", err)
+		return
+	}
+	if _, ok := gateway.UnwrapWallet(w).(gateway.InvoicePoller); ok && s.Poller != nil {
+		s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = true })
+		s.Poller.Hold(ctx, conn, w)
+		s.health(context.WithoutCancel(ctx), conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = false })
 		return
 	}
 	sub, ok := gateway.UnwrapWallet(w).(gateway.SettlementSubscriber)
