@@ -68,6 +68,11 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"ListDeliveries", testListDeliveries},
 		{"WalletConnections", testWalletConnections},
 		{"WalletStreamLease", testWalletStreamLease},
+		{"RevenueRollup", testRevenueRollup},
+		{"RevenueConcurrentSettlement", testRevenueConcurrentSettlement},
+		{"SearchSessions", testSearchSessions},
+		{"ExportTransactions", testExportTransactions},
+		{"DeliveriesForEvents", testDeliveriesForEvents},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
