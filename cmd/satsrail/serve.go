@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,9 +18,11 @@ import (
 
 	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/checkout"
+	"github.com/satsrail/satsrail/internal/dashboard"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
 	"github.com/satsrail/satsrail/internal/metrics"
+	"github.com/satsrail/satsrail/internal/password"
 	"github.com/satsrail/satsrail/internal/proxyaddr"
 	"github.com/satsrail/satsrail/internal/ratelimit"
 	"github.com/satsrail/satsrail/internal/ratelimit/redislimit"
@@ -59,6 +62,7 @@ type serveConfig struct {
 	nodeID                    string
 	trustedProxies            string
 	debugAddr                 string
+	signup                    string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -86,12 +90,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.redisURL, "redis-url", "", "Redis URL (redis://host:6379/0) for rate limits shared by every node; without it each node counts on its own")
 	fs.DurationVar(&c.webhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take before it counts as failed")
 	fs.BoolVar(&c.allowPrivateWebhooks, "allow-private-webhooks", false, "let live webhook URLs reach loopback, private and link-local addresses (development only)")
-	fs.BoolVar(&c.allowPrivateWallets, "allow-private-wallets", true, "let merchants' wallet hosts (node URLs, relays, Lightning Address domains) be loopback, private or link-local addresses: a self-hosted shop's node usually sits on the same host or LAN")
+	fs.BoolVar(&c.allowPrivateWallets, "allow-private-wallets", true, "let merchants' wallet hosts (node URLs, relays, Lightning Address domains) be loopback, private or link-local addresses: a self-hosted shop's node usually sits on the same host or LAN (default off with --signup open)")
 	fs.IntVar(&c.checkoutRateLimit, "checkout-rate-limit-per-minute", 300, "per-IP limit per minute on the hosted checkout pages")
 	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "also serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (docs/PERFORMANCE.md)")
+	fs.StringVar(&c.signup, "signup", "closed", "who may sign up in the dashboard: closed (only the first user, on an empty instance; operators add the rest with `satsrail user create`), invite (members join by invite links), or open (anyone may create a merchant: then merchants are strangers, so test-mode webhooks lose the loopback exception and --allow-private-wallets defaults to off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	policy, err := gateway.ParseSignupPolicy(c.signup)
+	if err != nil {
+		return fmt.Errorf("--signup: %w", err)
+	}
+	openSignup := policy == gateway.SignupOpen
+	if openSignup && !flagSet(fs, "allow-private-wallets") {
+		// Strangers' wallet hosts may not be the operator's own network
+		// unless the operator says so.
+		c.allowPrivateWallets = false
 	}
 	if c.checkoutTTL < 10*time.Second {
 		return fmt.Errorf("--checkout-ttl must be at least 10s, got %s", c.checkoutTTL)
@@ -155,13 +170,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
-	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets}}
+	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, openSignup: openSignup}}
 	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
 		Wallets: walletSet, Decode: bolt11.Decode, Backends: wallets,
-		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks),
+		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks, openSignup),
 		OnSession:   func(event string, mode gateway.Mode) { m.Session(event, string(mode)) },
 		OnSettle:    func(path string, mode gateway.Mode) { m.Settled(path, string(mode)) },
 		OnReconcile: func(completed int, _ error) { m.Reconciled(completed) },
@@ -182,6 +197,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 	pages := checkout.New(checkout.Config{Service: svc, Logger: log, Limiter: limiter, RateLimit: c.checkoutRateLimit,
 		Observe: m.ObserveHTTP})
+	accounts, err := gateway.NewAccounts(gateway.AccountsConfig{Service: svc, Hasher: password.Hasher{}, Sealer: sealer(key), Signup: policy})
+	if err != nil {
+		return err
+	}
+	dash := dashboard.New(dashboard.Config{Accounts: accounts, Logger: log, PublicURL: c.publicURL, Limiter: limiter,
+		Observe: m.ObserveHTTP})
 	root := http.NewServeMux()
 	// Unauthenticated, as Prometheus expects: keep it off the public
 	// internet (firewall, or a proxy that does not forward /metrics).
@@ -189,6 +210,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.Handle("/", api)
 	root.Handle("/checkout/", pages)
 	root.Handle("/static/checkout/", pages)
+	root.Handle("/dashboard", dash)
+	root.Handle("/dashboard/", dash)
+	root.Handle("/static/dashboard/", dash)
 	root.Handle("POST /checkout/{token}/simulate_payment", api)
 	proxies, err := proxyaddr.Parse(c.trustedProxies)
 	if err != nil {
@@ -207,7 +231,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.RegisterOnShutdown(pages.CloseStreams)
 
 	if c.demo {
-		if err := startDemo(ctx, svc, c.publicURL, stdout); err != nil {
+		if err := startDemo(ctx, svc, accounts, c.publicURL, stdout); err != nil {
 			return err
 		}
 	}
@@ -227,7 +251,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			OnStream: m.WalletStream}).Run(gctx)
 	})
 	g.Go(func() error {
-		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, c.webhookTimeout),
+		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, openSignup, c.webhookTimeout),
 			Schedule: schedule, Timeout: c.webhookTimeout, Logger: log,
 			OnAttempt: m.WebhookAttempt, OnClaim: m.WebhookClaimed}).Run(gctx)
 	})
@@ -287,7 +311,7 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 // startDemo makes sure a demo merchant exists, gives it fresh test keys and
 // prints them with a curl that creates a checkout session. Keys are stored
 // only as hashes, so a restart cannot show the old ones: it rolls new ones.
-func startDemo(ctx context.Context, svc *gateway.Service, publicURL string, stdout io.Writer) error {
+func startDemo(ctx context.Context, svc *gateway.Service, accounts *gateway.Accounts, publicURL string, stdout io.Writer) error {
 	ms, err := svc.ListMerchants(ctx)
 	if err != nil {
 		return err
@@ -312,10 +336,17 @@ func startDemo(ctx context.Context, svc *gateway.Service, publicURL string, stdo
 			return err
 		}
 	}
+	demoPassword, err := demoUser(ctx, accounts, id)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimRight(publicURL, "/")
 	fmt.Fprintf(stdout, `
   satsrail demo — merchant %s (test mode)
     secret key       %s
     publishable key  %s
+    dashboard        %s/dashboard
+    sign in as       %s  password %s
 
   Create a checkout session:
 
@@ -324,8 +355,30 @@ func startDemo(ctx context.Context, svc *gateway.Service, publicURL string, stdo
       -H 'Content-Type: application/json' \
       -d '{"checkout_session": {"amount_cents": 5000, "currency": "usd", "customer_email": "buyer@example.com", "success_url": "https://store.example/success", "cancel_url": "https://store.example/cart", "metadata": {"order_id": "ORD-1234"}}}'
 
-`, id, sk, pk, strings.TrimRight(publicURL, "/"), sk)
+`, id, sk, pk, base, demoEmail, demoPassword, base, sk)
 	return nil
+}
+
+// demoUser makes sure the demo user (an operator, owner of the demo
+// merchant) exists with a new random password, and returns the password: a
+// restart cannot show the old one, which is stored only as a hash.
+func demoUser(ctx context.Context, accounts *gateway.Accounts, merchantID string) (string, error) {
+	pw := gateway.RandomString(16)
+	_, err := accounts.CreateUser(ctx, gateway.CreateUserParams{Email: demoEmail, Password: pw, Operator: true,
+		MerchantID: merchantID, Role: string(gateway.RoleOwner)})
+	if gateway.ErrorCode(err) == gateway.CodeValidation {
+		// The user exists (from an earlier run): give it a new password.
+		err = accounts.ResetPassword(ctx, demoEmail, pw)
+	}
+	return pw, err
+}
+
+// flagSet reports whether flag name was given, on the command line or in
+// the environment.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // debugMux serves the Go profiler, for --debug-addr only.

@@ -21,25 +21,27 @@ func (k sealer) Open(s []byte) ([]byte, error) { return secretbox.Open(k, s) }
 
 // webhookPolicy is the SSRF guard of a mode: live endpoints may never reach
 // loopback, private or link-local addresses; test endpoints may use loopback
-// (a developer's local receiver). --allow-private-webhooks lifts both.
-func webhookPolicy(mode gateway.Mode, allowPrivate bool) netguard.Policy {
-	return netguard.Policy{AllowPrivate: allowPrivate, AllowLoopback: mode == gateway.ModeTest}
+// (a developer's local receiver) unless strangers can sign up (--signup
+// open), whose test webhooks would otherwise probe the operator's host.
+// --allow-private-webhooks lifts both.
+func webhookPolicy(mode gateway.Mode, allowPrivate, openSignup bool) netguard.Policy {
+	return netguard.Policy{AllowPrivate: allowPrivate, AllowLoopback: mode == gateway.ModeTest && !openSignup}
 }
 
 // urlGuard checks a webhook URL at registration; the delivery clients check
 // again at connect time, so DNS rebinding can't get through.
-func urlGuard(allowPrivate bool) gateway.URLGuard {
+func urlGuard(allowPrivate, openSignup bool) gateway.URLGuard {
 	return func(ctx context.Context, mode gateway.Mode, rawURL string) error {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		return webhookPolicy(mode, allowPrivate).CheckURL(ctx, net.DefaultResolver, rawURL)
+		return webhookPolicy(mode, allowPrivate, openSignup).CheckURL(ctx, net.DefaultResolver, rawURL)
 	}
 }
 
-func deliveryClients(allowPrivate bool, timeout time.Duration) map[gateway.Mode]*http.Client {
+func deliveryClients(allowPrivate, openSignup bool, timeout time.Duration) map[gateway.Mode]*http.Client {
 	return map[gateway.Mode]*http.Client{
-		gateway.ModeLive: netguard.NewClient(webhookPolicy(gateway.ModeLive, allowPrivate), timeout),
-		gateway.ModeTest: netguard.NewClient(webhookPolicy(gateway.ModeTest, allowPrivate), timeout),
+		gateway.ModeLive: netguard.NewClient(webhookPolicy(gateway.ModeLive, allowPrivate, openSignup), timeout),
+		gateway.ModeTest: netguard.NewClient(webhookPolicy(gateway.ModeTest, allowPrivate, openSignup), timeout),
 	}
 }
 

@@ -1,12 +1,11 @@
 package checkout
 
 import (
-	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/present"
 )
 
 // status is the public JSON of GET /checkout/{token}/status and of each
@@ -53,41 +52,11 @@ func successURL(s *gateway.CheckoutSession) string {
 	return u.String()
 }
 
-// money formats minor units for people: $50.00, €5.00, ¥500, CHF 50.00.
-func money(amount gateway.Cents, currency string) string {
-	v := gateway.FormatMinor(amount, currency)
-	switch currency {
-	case "usd":
-		return "$" + v
-	case "eur":
-		return "€" + v
-	case "gbp":
-		return "£" + v
-	case "jpy":
-		return "¥" + v
-	case "cad":
-		return "CA$" + v
-	case "aud":
-		return "A$" + v
-	}
-	return strings.ToUpper(currency) + " " + v
-}
-
-// groupDigits writes 1234567 as 1,234,567.
-func groupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + groupDigits(-n)
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// money and groupDigits are the shared formats of internal/present.
+var (
+	money       = present.Money
+	groupDigits = present.GroupDigits
+)
 
 // origin returns scheme://host of a URL, for the CSP.
 func origin(raw string) string {

@@ -95,8 +95,12 @@ type APIKey struct {
 	Mode       Mode
 	Hash       []byte // SHA-256 of the whole key string
 	Last4      string
-	CreatedAt  time.Time
-	RevokedAt  time.Time // zero while active
+	// Publishable is the whole key of a publishable (pk) key, kept so the
+	// dashboard can show it: a pk is public by design. Empty for secret keys,
+	// which are never stored.
+	Publishable string
+	CreatedAt   time.Time
+	RevokedAt   time.Time // zero while active
 }
 
 // Type returns the key's type, e.g. "sk_test".
@@ -113,7 +117,7 @@ func HashKey(secret string) []byte {
 // stored form and the secret, which is shown once and never stored.
 func NewAPIKey(merchantID string, kind KeyKind, mode Mode, now time.Time) (APIKey, string) {
 	secret := string(kind) + "_" + string(mode) + "_" + RandomString(32)
-	return APIKey{
+	k := APIKey{
 		ID:         NewID(PrefixAPIKey),
 		MerchantID: merchantID,
 		Kind:       kind,
@@ -121,7 +125,11 @@ func NewAPIKey(merchantID string, kind KeyKind, mode Mode, now time.Time) (APIKe
 		Hash:       HashKey(secret),
 		Last4:      secret[len(secret)-4:],
 		CreatedAt:  now,
-	}, secret
+	}
+	if kind == KeyPublishable {
+		k.Publishable = secret
+	}
+	return k, secret
 }
 
 // Principal is who a request acts for: a merchant through one of its keys.

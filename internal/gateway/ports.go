@@ -242,6 +242,8 @@ type Store interface {
 	WalletStore
 	// The dashboard's reports.
 	ReportStore
+	// Dashboard users, memberships, sessions, invites and the audit log.
+	AccountStore
 
 	Close() error
 }

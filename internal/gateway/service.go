@@ -104,6 +104,20 @@ type MerchantParams struct {
 // CreateMerchant creates a merchant with its four keys and returns the key
 // secrets by type. The secrets exist only in this return value.
 func (s *Service) CreateMerchant(ctx context.Context, p MerchantParams) (*Merchant, map[KeyType]string, error) {
+	m, keys, secrets, err := s.newMerchant(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.store.CreateMerchant(ctx, m, keys); err != nil {
+		return nil, nil, fmt.Errorf("create merchant: %w", err)
+	}
+	return m, secrets, nil
+}
+
+// newMerchant is the rule of a new merchant, whoever stores it (the CLI,
+// a dashboard sign-up): validated, active, with its four keys, whose secrets
+// are returned by type and exist only in that return value.
+func (s *Service) newMerchant(p MerchantParams) (*Merchant, []APIKey, map[KeyType]string, error) {
 	now := s.Now()
 	m := &Merchant{
 		ID: NewID(PrefixMerchant), Name: strings.TrimSpace(p.Name), Email: strings.TrimSpace(p.Email),
@@ -111,7 +125,7 @@ func (s *Service) CreateMerchant(ctx context.Context, p MerchantParams) (*Mercha
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if err := m.Validate(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	secrets := make(map[KeyType]string, len(KeyTypes))
 	var keys []APIKey
@@ -121,10 +135,7 @@ func (s *Service) CreateMerchant(ctx context.Context, p MerchantParams) (*Mercha
 		keys = append(keys, k)
 		secrets[kt] = secret
 	}
-	if err := s.store.CreateMerchant(ctx, m, keys); err != nil {
-		return nil, nil, fmt.Errorf("create merchant: %w", err)
-	}
-	return m, secrets, nil
+	return m, keys, secrets, nil
 }
 
 // ListMerchants lists every merchant, oldest first.

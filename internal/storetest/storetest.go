@@ -73,6 +73,13 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"SearchSessions", testSearchSessions},
 		{"ExportTransactions", testExportTransactions},
 		{"DeliveriesForEvents", testDeliveriesForEvents},
+		{"Users", testUsers},
+		{"CreateAccount", testCreateAccount},
+		{"Memberships", testMemberships},
+		{"UserSessions", testUserSessions},
+		{"Invites", testInvites},
+		{"AuditLog", testAuditLog},
+		{"ListAPIKeys", testListAPIKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

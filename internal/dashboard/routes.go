@@ -1,0 +1,91 @@
+package dashboard
+
+import (
+	"net/http"
+
+	"github.com/satsrail/satsrail/internal/gateway"
+)
+
+// Access is who may reach a route.
+type Access int
+
+// The access levels.
+const (
+	// Public routes serve signed-out browsers too (sign-in, sign-up,
+	// invite links); the viewer may not be signed in.
+	Public Access = iota
+	// SignedIn routes need a signed-in user, with or without a merchant
+	// (the user's own account).
+	SignedIn
+	// Member routes need a merchant in view and the route's Perm in the
+	// viewer's role there; the handler works in v.Scope().
+	Member
+	// Operator routes need an instance operator.
+	Operator
+)
+
+// handlerFunc is a dashboard page action. It gets the viewer (never nil)
+// and returns an error for fail to render (404, 403, 500 ...); it renders
+// its own page, form errors included, on success.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, v *Viewer) error
+
+// route is one row of the dashboard's table.
+type route struct {
+	Method string
+	Path   string // a ServeMux pattern path; each {param} needs a sample in security_test.go
+	Access Access
+	Perm   gateway.Permission // for Member routes
+	// Fresh routes need the password (or a TOTP code) proved in the last
+	// few minutes: secret keys, wallets, members. Others are sent to
+	// /dashboard/reauth first.
+	Fresh  bool
+	Handle handlerFunc
+}
+
+// routes is the one table of every dashboard URL; the file serving each is
+// named after its handler (signInShow → signin.go). The security tests
+// iterate this table: a route added here is tested signed out, without a
+// CSRF token, with a revoked session, by each role and across merchants.
+func (h *Handler) routes() []route {
+	return []route{
+		// Signing in, up and out (signin.go, signup.go, invite.go, reauth.go).
+		{Method: "GET", Path: "/dashboard/signin", Access: Public, Handle: h.signInShow},
+		{Method: "POST", Path: "/dashboard/signin", Access: Public, Handle: h.signInSubmit},
+		{Method: "POST", Path: "/dashboard/signout", Access: SignedIn, Handle: h.signOut},
+		{Method: "GET", Path: "/dashboard/signup", Access: Public, Handle: h.signUpShow},
+		{Method: "POST", Path: "/dashboard/signup", Access: Public, Handle: h.signUpSubmit},
+		{Method: "GET", Path: "/dashboard/invite/{token}", Access: Public, Handle: h.inviteShow},
+		{Method: "POST", Path: "/dashboard/invite/{token}", Access: Public, Handle: h.inviteAccept},
+		{Method: "GET", Path: "/dashboard/reauth", Access: SignedIn, Handle: h.reauthShow},
+		{Method: "POST", Path: "/dashboard/reauth", Access: SignedIn, Handle: h.reauthSubmit},
+		// The merchant and live/test switch in the header (switch.go).
+		{Method: "POST", Path: "/dashboard/switch", Access: SignedIn, Handle: h.switchView},
+
+		// Overview (overview.go).
+		{Method: "GET", Path: "/dashboard", Access: Member, Perm: gateway.PermViewPayments, Handle: h.overview},
+
+		// API keys (keys.go).
+		{Method: "GET", Path: "/dashboard/keys", Access: Member, Perm: gateway.PermManageKeys, Handle: h.keysShow},
+		{Method: "GET", Path: "/dashboard/keys/roll", Access: Member, Perm: gateway.PermManageKeys, Fresh: true, Handle: h.keyRollConfirm},
+		{Method: "POST", Path: "/dashboard/keys/roll", Access: Member, Perm: gateway.PermManageKeys, Fresh: true, Handle: h.keyRoll},
+
+		// Team (team.go).
+		{Method: "GET", Path: "/dashboard/team", Access: Member, Perm: gateway.PermManageTeam, Handle: h.teamShow},
+		{Method: "GET", Path: "/dashboard/team/invite", Access: Member, Perm: gateway.PermManageTeam, Fresh: true, Handle: h.teamInviteNew},
+		{Method: "POST", Path: "/dashboard/team/invites", Access: Member, Perm: gateway.PermManageTeam, Fresh: true, Handle: h.teamInviteCreate},
+		{Method: "POST", Path: "/dashboard/team/invites/{invite_id}/revoke", Access: Member, Perm: gateway.PermManageTeam, Handle: h.teamInviteRevoke},
+		{Method: "POST", Path: "/dashboard/team/members/{user_id}/remove", Access: Member, Perm: gateway.PermManageTeam, Fresh: true, Handle: h.teamMemberRemove},
+
+		// Audit log (audit.go).
+		{Method: "GET", Path: "/dashboard/audit", Access: Member, Perm: gateway.PermViewAudit, Handle: h.auditShow},
+
+		// The user's own account: sessions, password, two-factor (account.go, totp.go).
+		{Method: "GET", Path: "/dashboard/account", Access: SignedIn, Handle: h.accountShow},
+		{Method: "POST", Path: "/dashboard/account/sessions/{session_id}/revoke", Access: SignedIn, Handle: h.accountSessionRevoke},
+		{Method: "POST", Path: "/dashboard/account/signout-everywhere", Access: SignedIn, Handle: h.accountSignOutEverywhere},
+		{Method: "POST", Path: "/dashboard/account/password", Access: SignedIn, Handle: h.accountPassword},
+		{Method: "GET", Path: "/dashboard/account/totp", Access: SignedIn, Fresh: true, Handle: h.totpEnrol},
+		{Method: "POST", Path: "/dashboard/account/totp", Access: SignedIn, Fresh: true, Handle: h.totpEnable},
+		{Method: "POST", Path: "/dashboard/account/totp/disable", Access: SignedIn, Fresh: true, Handle: h.totpDisable},
+	}
+}

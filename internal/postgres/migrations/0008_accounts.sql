@@ -1,0 +1,78 @@
+-- 0008: dashboard accounts. Users are apart from merchants: a user belongs
+-- to merchants through memberships with a role. Sessions and invites keep
+-- only the SHA-256 of their tokens. Emails are stored normalised (trimmed,
+-- lower-case) by the domain, so the plain UNIQUE makes them unique
+-- case-insensitively in both engines alike.
+
+CREATE TABLE users (
+    id             TEXT COLLATE "C" PRIMARY KEY,
+    email          TEXT COLLATE "C" NOT NULL UNIQUE,
+    password_hash  TEXT NOT NULL,
+    operator       BOOLEAN NOT NULL DEFAULT false,
+    totp_secret    BYTEA,                       -- sealed; NULL while two-factor is off
+    totp_last_step BIGINT NOT NULL DEFAULT 0,
+    recovery_codes TEXT NOT NULL DEFAULT '',   -- comma-separated SHA-256 hex of unused codes
+    created_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX users_created ON users (created_at, id);
+
+CREATE TABLE memberships (
+    user_id     TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    merchant_id TEXT COLLATE "C" NOT NULL REFERENCES merchants (id),
+    role        TEXT COLLATE "C" NOT NULL CHECK (role IN ('owner', 'manager', 'accountant')),
+    created_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, merchant_id)
+);
+
+CREATE INDEX memberships_merchant ON memberships (merchant_id, created_at);
+
+CREATE TABLE user_sessions (
+    id           TEXT COLLATE "C" PRIMARY KEY,
+    user_id      TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    token_hash   BYTEA NOT NULL UNIQUE,
+    merchant_id  TEXT COLLATE "C" NOT NULL DEFAULT '',
+    mode         TEXT COLLATE "C" NOT NULL CHECK (mode IN ('live', 'test')),
+    created_at   TIMESTAMPTZ NOT NULL,
+    last_seen_at TIMESTAMPTZ NOT NULL,
+    reauth_at    TIMESTAMPTZ,
+    expires_at   TIMESTAMPTZ NOT NULL,
+    ip           TEXT NOT NULL DEFAULT '',
+    user_agent   TEXT NOT NULL DEFAULT '',
+    revoked_at   TIMESTAMPTZ
+);
+
+CREATE INDEX user_sessions_user ON user_sessions (user_id, last_seen_at DESC) WHERE revoked_at IS NULL;
+
+CREATE TABLE invites (
+    id          TEXT COLLATE "C" PRIMARY KEY,
+    merchant_id TEXT COLLATE "C" NOT NULL REFERENCES merchants (id),
+    email       TEXT COLLATE "C" NOT NULL,
+    role        TEXT COLLATE "C" NOT NULL CHECK (role IN ('owner', 'manager', 'accountant')),
+    token_hash  BYTEA NOT NULL UNIQUE,
+    created_by  TEXT COLLATE "C" NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL,
+    accepted_at TIMESTAMPTZ,
+    revoked_at  TIMESTAMPTZ
+);
+
+CREATE INDEX invites_merchant ON invites (merchant_id, created_at DESC);
+
+CREATE TABLE audit_log (
+    id          TEXT COLLATE "C" PRIMARY KEY,
+    merchant_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+    user_id     TEXT COLLATE "C" NOT NULL DEFAULT '',
+    actor       TEXT NOT NULL DEFAULT '',
+    action      TEXT NOT NULL,
+    target      TEXT NOT NULL DEFAULT '',
+    ip          TEXT NOT NULL DEFAULT '',
+    created_at  TIMESTAMPTZ NOT NULL
+);
+
+CREATE INDEX audit_log_merchant ON audit_log (merchant_id, created_at DESC, id DESC);
+
+-- A publishable key is public by design: keep it whole, so the dashboard can
+-- show it. Secret keys stay stored as hashes only ('' here).
+ALTER TABLE api_keys ADD COLUMN publishable TEXT NOT NULL DEFAULT '';
