@@ -47,6 +47,10 @@ type Chart struct {
 	Width, Height int
 }
 
+// Colours and type are presentation attributes, not style: the
+// dashboard's CSP allows no inline style, and the chart must read the same
+// anywhere it is shown.
+
 // The margins around the plot, in viewBox units: room for the y axis's
 // labels on the left and the x axis's below.
 const (
@@ -178,32 +182,32 @@ var svgTemplate = template.Must(template.New("svg").Parse(
 		`aria-labelledby="{{.ID}}-title {{.ID}}-desc" preserveAspectRatio="xMidYMid meet">
 <title id="{{.ID}}-title">{{.Title}}</title>
 <desc id="{{.ID}}-desc">{{.Desc}}</desc>
-<g class="chart-grid" aria-hidden="true">
+<g class="chart-grid" aria-hidden="true" stroke="#d0d7de" fill="#57606a" font-size="12" font-family="system-ui, sans-serif">
 {{- range .Ticks}}
 <line x1="{{$.Left}}" x2="{{$.Right}}" y1="{{.Y}}" y2="{{.Y}}"/>
-<text x="{{$.Left}}" y="{{.Y}}" dx="-6" dy="4" text-anchor="end">{{.Label}}</text>
+<text x="{{$.Left}}" y="{{.Y}}" dx="-6" dy="4" text-anchor="end" stroke="none">{{.Label}}</text>
 {{- end}}
 </g>
-<g class="chart-x" aria-hidden="true">
+<g class="chart-x" aria-hidden="true" fill="#57606a" font-size="12" font-family="system-ui, sans-serif">
 {{- range .Labels}}
 <text x="{{.X}}" y="{{$.Height}}" dy="-8" text-anchor="middle">{{.Label}}</text>
 {{- end}}
 </g>
 {{- if .Bar}}
-<g class="chart-bars">
+<g class="chart-bars" fill="#f7931a">
 {{- range .Bars}}
 <rect x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Tip}}</title></rect>
 {{- end}}
 </g>
 {{- else}}
-<g class="chart-line">
-<polyline fill="none" points="{{.Line}}"/>
+<g class="chart-line" fill="#f7931a" stroke="#f7931a">
+<polyline fill="none" stroke-width="2" points="{{.Line}}"/>
 {{- range .Dots}}
 <circle cx="{{.CX}}" cy="{{.CY}}" r="3"><title>{{.Tip}}</title></circle>
 {{- end}}
 </g>
 {{- end}}
 {{- if .Empty}}
-<text class="chart-empty" x="{{.Left}}" y="{{.Top}}" dx="8" dy="16">No payments in this period yet.</text>
+<text class="chart-empty" x="{{.Left}}" y="{{.Top}}" dx="8" dy="16" fill="#57606a" font-size="14" font-family="system-ui, sans-serif">No payments in this period yet.</text>
 {{- end}}
 </svg>`))
