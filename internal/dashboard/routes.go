@@ -64,6 +64,12 @@ func (h *Handler) routes() []route {
 		// Overview (overview.go).
 		{Method: "GET", Path: "/dashboard", Access: Member, Perm: gateway.PermViewPayments, Handle: h.overview},
 
+		// Checkout sessions and transactions (sessions.go, transactions.go).
+		{Method: "GET", Path: "/dashboard/sessions", Access: Member, Perm: gateway.PermViewPayments, Handle: h.sessionsShow},
+		{Method: "GET", Path: "/dashboard/sessions/{session_id}", Access: Member, Perm: gateway.PermViewPayments, Handle: h.sessionShow},
+		{Method: "GET", Path: "/dashboard/transactions", Access: Member, Perm: gateway.PermViewPayments, Handle: h.transactionsShow},
+		{Method: "GET", Path: "/dashboard/transactions/export", Access: Member, Perm: gateway.PermExport, Handle: h.transactionsExport},
+
 		// API keys (keys.go).
 		{Method: "GET", Path: "/dashboard/keys", Access: Member, Perm: gateway.PermManageKeys, Handle: h.keysShow},
 		{Method: "GET", Path: "/dashboard/keys/roll", Access: Member, Perm: gateway.PermManageKeys, Fresh: true, Handle: h.keyRollConfirm},
