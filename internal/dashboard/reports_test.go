@@ -170,13 +170,13 @@ func TestSessionsPage(t *testing.T) {
 		{"from=" + e.clock.Now().AddDate(0, 0, -1).Format("2006-01-02"), []string{e.paid.ID, e.pendingOne.ID}, nil},
 		{"to=" + e.clock.Now().AddDate(0, 0, -1).Format("2006-01-02"), []string{"1 session matching"}, []string{e.paid.ID}},
 	} {
-		r := e.owner.get("/dashboard/sessions?" + tc.query).want(t, http.StatusOK)
+		r := e.owner.get("/dashboard/sessions?"+tc.query).want(t, http.StatusOK)
 		wantIn(t, tc.query, r.body, tc.want...)
 		wantNotIn(t, tc.query, r.body, tc.not...)
 		wantEscaped(t, tc.query, r.body)
 	}
 	for _, bad := range []string{"status=paid", "from=yesterday", "from=2025-03-02&to=2025-03-01"} {
-		r := e.owner.get("/dashboard/sessions?" + bad).want(t, http.StatusUnprocessableEntity)
+		r := e.owner.get("/dashboard/sessions?"+bad).want(t, http.StatusUnprocessableEntity)
 		wantIn(t, bad, r.body, "The filter has invalid fields.")
 	}
 }
@@ -185,13 +185,13 @@ func TestSessionsPage(t *testing.T) {
 // merchant's or mode's session is 404.
 func TestSessionPage(t *testing.T) {
 	e := setupReports(t)
-	r := e.owner.get("/dashboard/sessions/" + e.paid.ID).want(t, http.StatusOK)
+	r := e.owner.get("/dashboard/sessions/"+e.paid.ID).want(t, http.StatusOK)
 	wantIn(t, "session", r.body, "Created.", "time unknown</span> —\nLightning invoice made.", "<strong>Paid.</strong>",
 		"Event <code>checkout.completed</code>", e.paid.TransactionID, "Ada &lt;script&gt;alert(1)&lt;/script&gt;",
 		`&#34;object&#34;: &#34;checkout_session&#34;`, `&#34;order_id&#34;: &#34;A-1\u003cscript\u003ealert(1)`)
 	wantEscaped(t, "session", r.body)
 	for _, id := range []string{e.otherPaid.ID, e.livePaid.ID, "cs_nope"} {
-		e.owner.get("/dashboard/sessions/" + id).want(t, http.StatusNotFound)
+		e.owner.get("/dashboard/sessions/"+id).want(t, http.StatusNotFound)
 	}
 }
 
@@ -202,7 +202,7 @@ func TestTransactionsPage(t *testing.T) {
 	r := e.owner.get("/dashboard/transactions").want(t, http.StatusOK)
 	wantIn(t, "transactions", r.body, "2 transactions", e.paid.TransactionID, `href="/dashboard/transactions/export"`)
 	wantNotIn(t, "transactions", r.body, e.otherPaid.TransactionID, e.livePaid.TransactionID)
-	r = e.owner.get("/dashboard/transactions?q=" + e.paid.ID).want(t, http.StatusOK)
+	r = e.owner.get("/dashboard/transactions?q="+e.paid.ID).want(t, http.StatusOK)
 	wantIn(t, "one session's transactions", r.body, "1 transaction matching", `href="/dashboard/transactions/export?q=`+e.paid.ID+`"`)
 	e.owner.get("/dashboard/transactions?status=refunded").want(t, http.StatusUnprocessableEntity)
 
@@ -221,7 +221,7 @@ func TestTransactionsPage(t *testing.T) {
 	if got := rows[1][9]; got != `'=HYPERLINK("http://evil.example")` {
 		t.Errorf("exchange_rate cell %q, want it defused with a leading '", got)
 	}
-	r = e.owner.get("/dashboard/transactions/export?q=" + e.paid.ID).want(t, http.StatusOK)
+	r = e.owner.get("/dashboard/transactions/export?q="+e.paid.ID).want(t, http.StatusOK)
 	if n := strings.Count(r.body, "\n"); n != 2 {
 		t.Errorf("filtered export has %d lines, want the header and one row:\n%s", n, r.body)
 	}

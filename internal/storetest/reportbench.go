@@ -250,15 +250,16 @@ func BenchReports(b *testing.B, dbs []*ReportDB) {
 						}
 						took = append(took, time.Since(start))
 					}
-					reportPercentiles(b, took)
+					ReportPercentiles(b, took)
 				})
 			}
 		})
 	}
 }
 
-// reportPercentiles adds the p50 and p99 of took, in milliseconds.
-func reportPercentiles(b *testing.B, took []time.Duration) {
+// ReportPercentiles adds the p50 and p99 of took, in milliseconds, to b's
+// results.
+func ReportPercentiles(b *testing.B, took []time.Duration) {
 	slices.Sort(took)
 	at := func(p float64) float64 {
 		return float64(took[min(int(p*float64(len(took))), len(took)-1)].Microseconds()) / 1000
