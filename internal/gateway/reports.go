@@ -42,6 +42,10 @@ type ReportStore interface {
 	// of scope named, ordered by creation then id; ids of other scopes'
 	// events match nothing.
 	ListDeliveriesForEvents(ctx context.Context, scope Scope, eventIDs []string) ([]Delivery, error)
+	// LatestDeliveries returns the newest delivery (by creation, then id)
+	// to each of the endpoints named that has one in scope, in the order
+	// named: one index probe each, however long their logs.
+	LatestDeliveries(ctx context.Context, scope Scope, endpointIDs []string) ([]Delivery, error)
 }
 
 // Granularity is the width of a revenue report's buckets.
@@ -281,20 +285,22 @@ func (s *Service) failingEndpoints(ctx context.Context, scope Scope) ([]FailingE
 	if err != nil {
 		return nil, err
 	}
-	var out []FailingEndpoint
+	var ids []string
+	active := map[string]WebhookEndpoint{}
 	for _, ep := range eps.Items {
-		if !ep.Active {
-			continue
+		if ep.Active {
+			ids = append(ids, ep.ID)
+			active[ep.ID] = ep
 		}
-		ds, err := s.store.ListDeliveries(ctx, scope, ep.ID, Page{PerPage: 1})
-		if errors.Is(err, ErrNotFound) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(ds.Items) == 1 && deliveryFailing(ds.Items[0]) {
-			out = append(out, FailingEndpoint{Endpoint: ep, Latest: ds.Items[0]})
+	}
+	latest, err := s.store.LatestDeliveries(ctx, scope, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []FailingEndpoint
+	for _, d := range latest {
+		if deliveryFailing(d) {
+			out = append(out, FailingEndpoint{Endpoint: active[d.EndpointID], Latest: d})
 		}
 	}
 	return out, nil

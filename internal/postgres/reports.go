@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
@@ -50,4 +53,27 @@ func (s *Store) ListDeliveriesForEvents(ctx context.Context, scope gateway.Scope
 		scope.MerchantID, scope.Mode, eventIDs)
 	ds, err := scanAll(rows, err, scanDelivery)
 	return ds, mapErr(err, "list deliveries of events")
+}
+
+// LatestDeliveries returns the newest delivery to each endpoint named that
+// has one in scope, each the first entry of the endpoint's log index
+// (webhook_deliveries_endpoint), in one snapshot.
+func (s *Store) LatestDeliveries(ctx context.Context, scope gateway.Scope, endpointIDs []string) ([]gateway.Delivery, error) {
+	var out []gateway.Delivery
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		for _, id := range endpointIDs {
+			d, err := scanDelivery(tx.QueryRow(ctx, "SELECT "+deliveryColumns+` FROM webhook_deliveries
+				WHERE endpoint_id = $1 AND merchant_id = $2 AND mode = $3 ORDER BY created_at DESC, id DESC LIMIT 1`,
+				id, scope.MerchantID, scope.Mode))
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, mapErr(err, "latest deliveries")
 }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 
 	"github.com/satsrail/satsrail/internal/gateway"
@@ -53,4 +55,27 @@ func (s *Store) ListDeliveriesForEvents(ctx context.Context, scope gateway.Scope
 		ORDER BY created_at, id`, args...)
 	ds, err := scanAll(rows, err, scanDelivery)
 	return ds, mapErr(err, "list deliveries of events")
+}
+
+// LatestDeliveries returns the newest delivery to each endpoint named that
+// has one in scope, each the first entry of the endpoint's log index
+// (webhook_deliveries_endpoint), in one read transaction.
+func (s *Store) LatestDeliveries(ctx context.Context, scope gateway.Scope, endpointIDs []string) ([]gateway.Delivery, error) {
+	var out []gateway.Delivery
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		for _, id := range endpointIDs {
+			d, err := scanDelivery(tx.QueryRowContext(ctx, "SELECT "+deliveryColumns+` FROM webhook_deliveries
+				WHERE endpoint_id = ? AND merchant_id = ? AND mode = ? ORDER BY created_at DESC, id DESC LIMIT 1`,
+				id, scope.MerchantID, scope.Mode))
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, mapErr(err, "latest deliveries")
 }

@@ -372,3 +372,30 @@ func findDelivery(ds []gateway.Delivery, endpointID string) gateway.Delivery {
 	}
 	return gateway.Delivery{}
 }
+
+// testLatestDeliveries checks each endpoint's newest delivery is found, in
+// the order asked, endpoints without one (or of another scope) left out.
+func testLatestDeliveries(t *testing.T, f *fixture) {
+	for _, scope := range []gateway.Scope{f.scope, f.otherMerchant} {
+		suffix := scopeSuffix(f, scope)
+		f.createEndpoint(t, endpoint(scope, "we_a"+suffix, at(-10)))
+		f.createEndpoint(t, endpoint(scope, "we_b"+suffix, at(-10), gateway.EventCheckoutCompleted))
+		f.createEndpoint(t, endpoint(scope, "we_c"+suffix, at(-10), gateway.EventCheckoutCancelled))
+		for i := range 3 {
+			f.insertEvent(t, event(scope, fmt.Sprintf("evt_l%d%s", i, suffix), gateway.EventCheckoutCompleted, "cs_x", at(i)), "")
+		}
+		f.insertEvent(t, event(scope, "evt_only_a"+suffix, gateway.EventWebhookTest, "we_a", at(5)), "we_a"+suffix)
+	}
+	got, err := f.store.LatestDeliveries(f.ctx, f.scope, []string{"we_b", "we_c", "we_a", "we_aother", "we_nope"})
+	noErr(t, "LatestDeliveries", err)
+	var keys []string
+	for _, d := range got {
+		keys = append(keys, d.EndpointID+">"+d.EventID)
+	}
+	diff(t, "latest deliveries", []string{"we_b>evt_l2", "we_a>evt_only_a"}, keys)
+	diff(t, "the same delivery as the endpoint's list", f.delivery(t, f.scope, "evt_l2", "we_b"), got[0])
+
+	got, err = f.store.LatestDeliveries(f.ctx, f.scope, nil)
+	noErr(t, "LatestDeliveries", err)
+	diff(t, "latest deliveries of no endpoint", []gateway.Delivery(nil), got)
+}

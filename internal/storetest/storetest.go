@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"SearchSessions", testSearchSessions},
 		{"ExportTransactions", testExportTransactions},
 		{"DeliveriesForEvents", testDeliveriesForEvents},
+		{"LatestDeliveries", testLatestDeliveries},
 		{"Users", testUsers},
 		{"CreateAccount", testCreateAccount},
 		{"Memberships", testMemberships},
