@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ type listFilter struct {
 	Form *form.Form
 
 	created gateway.TimeRange
+	err     error // the invalid fields, as the domain reports them
 }
 
 // dateLayout is how the filter's dates are written (an <input type=date>).
@@ -33,7 +35,7 @@ func readListFilter(q url.Values, statuses []string) *listFilter {
 		Q: strings.TrimSpace(q.Get("q")), After: q.Get("after")}
 	vals := url.Values{"status": {f.Status}, "from": {f.From}, "to": {f.To}, "q": {f.Q}}
 	var fields []gateway.FieldError
-	if f.Status != "" && !contains(statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(statuses, f.Status) {
 		fields = append(fields, gateway.FieldError{Field: "status", Message: "must be one of " + strings.Join(statuses, ", ")})
 	}
 	day := func(name, s string) (time.Time, bool) {
@@ -56,12 +58,11 @@ func readListFilter(q url.Values, statuses []string) *listFilter {
 		fields = append(fields, gateway.FieldError{Field: "to", Message: "must not be before the from date"})
 	}
 	f.created = gateway.TimeRange{From: from, To: to}
-	var err error
 	if len(fields) > 0 {
-		err = &gateway.Error{Code: gateway.CodeValidation, Message: "The filter has invalid fields.", Fields: fields}
+		f.err = &gateway.Error{Code: gateway.CodeValidation, Message: "The filter has invalid fields.", Fields: fields}
 	}
 	f.Form = &form.Form{Values: vals, Errors: map[string]string{}}
-	if fm, ok := form.FromError(vals, err); ok {
+	if fm, ok := form.FromError(vals, f.err); ok {
 		f.Form = fm
 	}
 	return f
@@ -98,13 +99,4 @@ func (f *listFilter) link(path, after string) string {
 		return path
 	}
 	return path + "?" + q.Encode()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

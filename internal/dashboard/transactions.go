@@ -56,8 +56,8 @@ func (h *Handler) transactionsShow(w http.ResponseWriter, r *http.Request, v *Vi
 // cell is defused against spreadsheet formulas (csvexport.SafeCell).
 func (h *Handler) transactionsExport(w http.ResponseWriter, r *http.Request, v *Viewer) error {
 	f := readListFilter(r.URL.Query(), transactionStatuses)
-	if f.Failed() {
-		return &gateway.Error{Code: gateway.CodeValidation, Message: f.Form.Message}
+	if f.err != nil {
+		return f.err
 	}
 	tf := transactionFilter(f)
 	tf.Page = gateway.Page{}

@@ -319,10 +319,10 @@ func deliveryFailing(d Delivery) bool {
 }
 
 // SearchCheckoutSessions finds a scope's sessions by what a merchant has at
-// hand: a session id (cs_...) finds that session, an email address (it
-// has an @) the customer's sessions, anything else the sessions whose
-// metadata order_id is exactly q. f's other filters and page apply too. Each
-// search is one indexed lookup in both stores.
+// hand: a session id (cs_...) finds that session whatever f says, an email
+// address (it has an @) the customer's sessions, anything else the sessions
+// whose metadata order_id is exactly q; f's status, dates and page apply
+// to those two. Each search is one indexed lookup in both stores.
 func (s *Service) SearchCheckoutSessions(ctx context.Context, scope Scope, q string, f SessionFilter) (List[CheckoutSession], error) {
 	q = strings.TrimSpace(q)
 	switch {
