@@ -63,7 +63,7 @@ func newBenchPages(b *testing.B, db *storetest.ReportDB) *benchPages {
 //	SATSRAIL_BENCH_DIR=/tmp/satsrail-bench go test ./internal/dashboard -run '^$' -bench DashboardPages -benchtime 400x
 func BenchmarkDashboardPages(b *testing.B) {
 	var sites []*benchPages
-	for _, n := range sqlitebench.Sizes() {
+	for _, n := range storetest.ReportSizes() {
 		sites = append(sites, newBenchPages(b, sqlitebench.Reports(b, n)))
 	}
 	weekAgo := storetest.ReportNow.AddDate(0, 0, -7).Format(dateLayout)

@@ -73,15 +73,6 @@ func seedReports(b *testing.B, n int) *storetest.ReportDB {
 	return db
 }
 
-// benchSizes are the history sizes compared: 100k and 1M paid sessions and
-// transactions in the scope read; -short runs 100k only.
-func benchSizes() []int {
-	if testing.Short() {
-		return []int{100_000}
-	}
-	return []int{100_000, 1_000_000}
-}
-
 // BenchmarkDashboardScale is the SQLite store's benchmark of the same name
 // on PostgreSQL: the service calls behind each dashboard page on 100k and
 // 1M paid sessions and transactions in the merchant's mode, p50 and p99.
@@ -89,7 +80,7 @@ func benchSizes() []int {
 //	go test ./internal/postgres -run '^$' -bench DashboardScale -benchtime 400x
 func BenchmarkDashboardScale(b *testing.B) {
 	var dbs []*storetest.ReportDB
-	for _, n := range benchSizes() {
+	for _, n := range storetest.ReportSizes() {
 		dbs = append(dbs, seedReports(b, n))
 	}
 	storetest.BenchReports(b, dbs)
@@ -100,7 +91,7 @@ func BenchmarkDashboardScale(b *testing.B) {
 //
 //	go test ./internal/postgres -run '^$' -bench ExportTransactionsCSV -benchtime 1x
 func BenchmarkExportTransactionsCSV(b *testing.B) {
-	for _, n := range benchSizes() {
+	for _, n := range storetest.ReportSizes() {
 		db := seedReports(b, n)
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
 			storetest.BenchExport(b, db, func(w io.Writer) storetest.RowWriter { return csvexport.NewTransactions(w) })

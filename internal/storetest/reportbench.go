@@ -33,6 +33,15 @@ var ReportNow = time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC)
 // ReportScope is the seeded merchant's test mode, which the queries read.
 var ReportScope = gateway.Scope{MerchantID: "mer_bench", Mode: gateway.ModeTest}
 
+// ReportSizes are the history sizes the benchmarks compare: 100k and 1M
+// paid sessions and transactions in the scope read; -short runs 100k only.
+func ReportSizes() []int {
+	if testing.Short() {
+		return []int{100_000}
+	}
+	return []int{100_000, 1_000_000}
+}
+
 // ReportMerchants are the merchants the history's rows belong to, to be
 // created first.
 func ReportMerchants() []*gateway.Merchant {

@@ -19,7 +19,7 @@ import (
 //	SATSRAIL_BENCH_DIR=/tmp/satsrail-bench go test ./internal/sqlite/sqlitebench -run '^$' -bench DashboardScale -benchtime 400x
 func BenchmarkDashboardScale(b *testing.B) {
 	var dbs []*storetest.ReportDB
-	for _, n := range Sizes() {
+	for _, n := range storetest.ReportSizes() {
 		dbs = append(dbs, Reports(b, n))
 	}
 	storetest.BenchReports(b, dbs)
@@ -32,7 +32,7 @@ func BenchmarkDashboardScale(b *testing.B) {
 //
 //	SATSRAIL_BENCH_DIR=/tmp/satsrail-bench go test ./internal/sqlite/sqlitebench -run '^$' -bench ExportTransactionsCSV -benchtime 1x
 func BenchmarkExportTransactionsCSV(b *testing.B) {
-	for _, n := range Sizes() {
+	for _, n := range storetest.ReportSizes() {
 		db := Reports(b, n)
 		b.Run(fmt.Sprintf("rows=%d", n), func(b *testing.B) {
 			storetest.BenchExport(b, db, func(w io.Writer) storetest.RowWriter { return csvexport.NewTransactions(w) })

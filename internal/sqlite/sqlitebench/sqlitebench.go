@@ -95,12 +95,3 @@ func Reports(b testing.TB, n int) *storetest.ReportDB {
 	}
 	return db
 }
-
-// Sizes are the history sizes compared: 100k and 1M paid sessions and
-// transactions in the scope read; -short runs 100k only.
-func Sizes() []int {
-	if testing.Short() {
-		return []int{100_000}
-	}
-	return []int{100_000, 1_000_000}
-}
