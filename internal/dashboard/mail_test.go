@@ -69,10 +69,10 @@ func TestPasswordResetByMail(t *testing.T) {
 		t.Errorf("after reset: %q", r.location)
 	}
 	signedIn.get("/dashboard").want(t, http.StatusSeeOther) // signed out everywhere
-	b.get(link[1]).want(t, http.StatusNotFound)              // used
+	b.get(link[1]).want(t, http.StatusNotFound)             // used
 	b.signIn("ada@example.com", testPassword).want(t, http.StatusUnauthorized)
 	b.signIn("ada@example.com", "a brand new password").want(t, http.StatusSeeOther)
-	e.browser().get("/dashboard/reset/" + strings.Repeat("A", 60)).want(t, http.StatusNotFound)
+	e.browser().get("/dashboard/reset/"+strings.Repeat("A", 60)).want(t, http.StatusNotFound)
 }
 
 func TestResetWithoutMail(t *testing.T) {
