@@ -1,5 +1,5 @@
 // Command satsrail is the satsrail payment gateway: one binary with the
-// subcommands serve, migrate, merchant, keys, testwallet and bench. Every flag can also be set
+// subcommands serve, migrate, merchant, keys, user, testwallet and bench. Every flag can also be set
 // by a SATSRAIL_* environment variable (--data-dir ↔ SATSRAIL_DATA_DIR).
 package main
 
@@ -26,6 +26,9 @@ Usage:
   satsrail merchant create --name N --email E [--rate-limit-per-minute N] [--checkout-ttl D] [--json]
   satsrail merchant list   [--json]
   satsrail keys roll --merchant ID --key-type sk_live|pk_live|sk_test|pk_test [--json]
+  satsrail user create --email E [--operator] [--merchant ID --role R] [--password-stdin]
+  satsrail user list   [--json]
+  satsrail user reset-password --email E [--password-stdin]
   satsrail testwallet pay [--amount-msat N] BOLT11   pay a test-mode invoice (even while serve is down)
   satsrail bench    [flags]   load-test a gateway beside baselines measured in the same run (docs/PERFORMANCE.md)
 
@@ -49,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = merchant(ctx, rest, stdout, stderr)
 	case "keys":
 		err = keys(ctx, rest, stdout, stderr)
+	case "user":
+		err = userCmd(ctx, rest, stdinReader, stdout, stderr)
 	case "testwallet":
 		err = testwalletCmd(ctx, rest, stdout, stderr)
 	case "bench":
