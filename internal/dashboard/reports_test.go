@@ -12,8 +12,8 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 )
 
-// xss is a payload in every field a merchant or customer fills.
-const xss = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`
+// reportXSS is a payload in every field a merchant or customer fills.
+const reportXSS = `<script>alert(1)</script>"><img src=x onerror=alert(2)>`
 
 // reportsEnv is a dashboard with a merchant (owner signed in) and another
 // merchant, both with sessions and payments in test and live mode.
@@ -21,7 +21,7 @@ type reportsEnv struct {
 	*env
 	owner      *browser
 	m, other   *gateway.Merchant
-	paid       *gateway.CheckoutSession // a paid session of m's test mode, with xss in it
+	paid       *gateway.CheckoutSession // a paid session of m's test mode, with reportXSS in it
 	otherPaid  *gateway.CheckoutSession // a paid session of the other merchant
 	livePaid   *gateway.CheckoutSession // a paid session of m's live mode
 	n          int
@@ -36,9 +36,9 @@ func setupReports(t *testing.T) *reportsEnv {
 	now := e.clock.Now()
 	test := gateway.Scope{MerchantID: e.m.ID, Mode: gateway.ModeTest}
 	e.paid = e.pay(t, test, now.Add(-2*time.Hour), func(s *gateway.CheckoutSession) {
-		s.CustomerEmail, s.CustomerName = "ada"+xss+"@example.com", "Ada "+xss
-		s.Metadata = map[string]string{"order_id": "A-1" + xss, xss: "value " + xss}
-		s.LineItems = []gateway.LineItem{{Name: "Tea " + xss, UnitAmountCents: 2500, Quantity: 2}}
+		s.CustomerEmail, s.CustomerName = "ada"+reportXSS+"@example.com", "Ada "+reportXSS
+		s.Metadata = map[string]string{"order_id": "A-1" + reportXSS, reportXSS: "value " + reportXSS}
+		s.LineItems = []gateway.LineItem{{Name: "Tea " + reportXSS, UnitAmountCents: 2500, Quantity: 2}}
 	}, "=HYPERLINK(\"http://evil.example\")")
 	e.pay(t, test, now.AddDate(0, 0, -3), nil, "65000.00")
 	e.pendingOne = e.session(t, test, now.Add(-time.Minute), nil)

@@ -70,7 +70,7 @@ func (h *Handler) routes() []route {
 
 		// Checkout sessions and transactions (sessions.go, transactions.go).
 		{Method: "GET", Path: "/dashboard/sessions", Access: Member, Perm: gateway.PermViewPayments, Handle: h.sessionsShow},
-		{Method: "GET", Path: "/dashboard/sessions/{session_id}", Access: Member, Perm: gateway.PermViewPayments, Handle: h.sessionShow},
+		{Method: "GET", Path: "/dashboard/sessions/{checkout_session_id}", Access: Member, Perm: gateway.PermViewPayments, Handle: h.sessionShow},
 		{Method: "GET", Path: "/dashboard/transactions", Access: Member, Perm: gateway.PermViewPayments, Handle: h.transactionsShow},
 		{Method: "GET", Path: "/dashboard/transactions/export", Access: Member, Perm: gateway.PermExport, Handle: h.transactionsExport},
 

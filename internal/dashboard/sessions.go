@@ -55,7 +55,7 @@ type sessionData struct {
 // every attempt's outcome) and its JSON as the API shows it. Another
 // merchant's or mode's session is 404.
 func (h *Handler) sessionShow(w http.ResponseWriter, r *http.Request, v *Viewer) error {
-	d, err := h.svc.SessionTimeline(r.Context(), v.Scope(), r.PathValue("session_id"))
+	d, err := h.svc.SessionTimeline(r.Context(), v.Scope(), r.PathValue("checkout_session_id"))
 	if err != nil {
 		return err
 	}
