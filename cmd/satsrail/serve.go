@@ -21,6 +21,7 @@ import (
 	"github.com/satsrail/satsrail/internal/dashboard"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/httpapi"
+	"github.com/satsrail/satsrail/internal/mail"
 	"github.com/satsrail/satsrail/internal/metrics"
 	"github.com/satsrail/satsrail/internal/password"
 	"github.com/satsrail/satsrail/internal/proxyaddr"
@@ -65,6 +66,7 @@ type serveConfig struct {
 	signup                    string
 	pollWorkers               int
 	pollHostRate              float64
+	smtpURL, mailFrom         string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -99,6 +101,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "also serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (docs/PERFORMANCE.md)")
 	fs.StringVar(&c.signup, "signup", "closed", "who may sign up in the dashboard: closed (only the first user, on an empty instance; operators add the rest with `satsrail user create`), invite (members join by invite links), or open (anyone may create a merchant: then merchants are strangers, so test-mode webhooks lose the loopback exception and --allow-private-wallets defaults to off)")
+	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for the dashboard's emails (invite and password reset links): smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; without it invite links are shown and the CLI resets passwords")
+	fs.StringVar(&c.mailFrom, "mail-from", "", "sender of the dashboard's emails, e.g. 'Shop payments <pay@shop.example>' (required with --smtp-url)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -214,8 +218,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dash := dashboard.New(dashboard.Config{Accounts: accounts, Logger: log, PublicURL: c.publicURL, Limiter: limiter,
-		Observe: m.ObserveHTTP, Readiness: readiness(store, latest, rateSource)})
+	dcfg := dashboard.Config{Accounts: accounts, Logger: log, PublicURL: c.publicURL, Limiter: limiter, Observe: m.ObserveHTTP,
+		Readiness: readiness(store, latest, rateSource)}
+	if c.smtpURL != "" {
+		mailer, err := mail.New(mail.Config{URL: c.smtpURL, From: c.mailFrom})
+		if err != nil {
+			return err
+		}
+		dcfg.Mail = mailer
+	}
+	dash := dashboard.New(dcfg)
 	root := http.NewServeMux()
 	// Unauthenticated, as Prometheus expects: keep it off the public
 	// internet (firewall, or a proxy that does not forward /metrics).

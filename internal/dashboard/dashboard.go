@@ -40,8 +40,9 @@ type Config struct {
 	SignInPerIP      int
 	// Observe, if set, is told of every request by route pattern.
 	Observe accesslog.Observe
-	// Mail, if set, sends invite links by email; without it the links are
-	// only shown.
+	// Mail, if set, sends invite and password reset links by email;
+	// without it invite links are only shown and passwords are reset by
+	// the CLI.
 	Mail Mailer
 	// Readiness reports each dependency's state, as /readyz does, for the
 	// operator's page: a nil error is ready. Nil: the page shows none.
@@ -51,6 +52,7 @@ type Config struct {
 // Mailer sends the dashboard's emails (internal/mail).
 type Mailer interface {
 	Invite(ctx context.Context, to, merchantName, role, link string) error
+	PasswordReset(ctx context.Context, to, link string) error
 }
 
 // Handler serves /dashboard and its static assets.

@@ -178,6 +178,7 @@ var notices = map[string]string{
 	"member_removed":   "The member was removed.",
 	"session_revoked":  "The session was signed out.",
 	"password_changed": "Your password was changed; your other sessions were signed out.",
+	"password_reset":   "Your password was reset. Sign in with the new one.",
 	"totp_disabled":    "Two-factor sign-in is off.",
 	"joined":           "You joined the merchant.",
 	"saved":            "Saved.",

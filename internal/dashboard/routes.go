@@ -48,7 +48,7 @@ type route struct {
 // CSRF token, with a revoked session, by each role and across merchants.
 func (h *Handler) routes() []route {
 	return []route{
-		// Signing in, up and out (signin.go, signup.go, invite.go, reauth.go).
+		// Signing in, up and out (signin.go, signup.go, invite.go, reset.go, reauth.go).
 		{Method: "GET", Path: "/dashboard/signin", Access: Public, Handle: h.signInShow},
 		{Method: "POST", Path: "/dashboard/signin", Access: Public, Handle: h.signInSubmit},
 		{Method: "POST", Path: "/dashboard/signout", Access: SignedIn, Handle: h.signOut},
@@ -56,6 +56,10 @@ func (h *Handler) routes() []route {
 		{Method: "POST", Path: "/dashboard/signup", Access: Public, Handle: h.signUpSubmit},
 		{Method: "GET", Path: "/dashboard/invite/{token}", Access: Public, Handle: h.inviteShow},
 		{Method: "POST", Path: "/dashboard/invite/{token}", Access: Public, Handle: h.inviteAccept},
+		{Method: "GET", Path: "/dashboard/reset", Access: Public, Handle: h.resetShow},
+		{Method: "POST", Path: "/dashboard/reset", Access: Public, Handle: h.resetRequest},
+		{Method: "GET", Path: "/dashboard/reset/{token}", Access: Public, Handle: h.resetForm},
+		{Method: "POST", Path: "/dashboard/reset/{token}", Access: Public, Handle: h.resetPassword},
 		{Method: "GET", Path: "/dashboard/reauth", Access: SignedIn, Handle: h.reauthShow},
 		{Method: "POST", Path: "/dashboard/reauth", Access: SignedIn, Handle: h.reauthSubmit},
 		// The merchant and live/test switch in the header (switch.go).
@@ -63,6 +67,12 @@ func (h *Handler) routes() []route {
 
 		// Overview (overview.go).
 		{Method: "GET", Path: "/dashboard", Access: Member, Perm: gateway.PermViewPayments, Handle: h.overview},
+
+		// Checkout sessions and transactions (sessions.go, transactions.go).
+		{Method: "GET", Path: "/dashboard/sessions", Access: Member, Perm: gateway.PermViewPayments, Handle: h.sessionsShow},
+		{Method: "GET", Path: "/dashboard/sessions/{checkout_session_id}", Access: Member, Perm: gateway.PermViewPayments, Handle: h.sessionShow},
+		{Method: "GET", Path: "/dashboard/transactions", Access: Member, Perm: gateway.PermViewPayments, Handle: h.transactionsShow},
+		{Method: "GET", Path: "/dashboard/transactions/export", Access: Member, Perm: gateway.PermExport, Handle: h.transactionsExport},
 
 		// API keys (keys.go).
 		{Method: "GET", Path: "/dashboard/keys", Access: Member, Perm: gateway.PermManageKeys, Handle: h.keysShow},

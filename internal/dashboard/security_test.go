@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -33,6 +34,8 @@ type secFixture struct {
 	bProduct string // a test-mode product of B
 	aProduct string // a test-mode product of A
 	aInvite  *gateway.Invite
+	// A checkout session of A's and of B's test mode (reports' pages).
+	aCheckout, bCheckout string
 }
 
 func newSecFixture(t *testing.T) *secFixture {
@@ -80,6 +83,15 @@ func newSecFixture(t *testing.T) *secFixture {
 		t.Fatal(err)
 	}
 	f.aProduct = p.ID
+	for m, id := range map[*gateway.Merchant]*string{f.a: &f.aCheckout, f.b: &f.bCheckout} {
+		now := e.clock.Now()
+		cs := &gateway.CheckoutSession{ID: gateway.NewID(gateway.PrefixSession), MerchantID: m.ID, Mode: gateway.ModeTest,
+			Status: gateway.StatusPending, AmountCents: 500, Currency: "usd", CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := e.store.CreateCheckoutSession(ctx, cs, nil); err != nil {
+			t.Fatal(err)
+		}
+		*id = cs.ID
+	}
 	return f
 }
 
@@ -88,11 +100,12 @@ func newSecFixture(t *testing.T) *secFixture {
 // opened by A's owner, must answer 404 and change nothing. A route with a
 // parameter missing here fails TestRouteTableIsCovered — add its sample.
 var paramSamples = map[string]func(f *secFixture) string{
-	"token":      func(f *secFixture) string { return f.bToken },
-	"invite_id":  func(f *secFixture) string { return f.bInvite.ID },
-	"user_id":    func(f *secFixture) string { return f.bOwner.ID },
-	"session_id": func(f *secFixture) string { return f.bSession },
-	"product_id": func(f *secFixture) string { return f.bProduct },
+	"token":               func(f *secFixture) string { return f.bToken },
+	"invite_id":           func(f *secFixture) string { return f.bInvite.ID },
+	"user_id":             func(f *secFixture) string { return f.bOwner.ID },
+	"session_id":          func(f *secFixture) string { return f.bSession },
+	"checkout_session_id": func(f *secFixture) string { return f.bCheckout },
+	"product_id":          func(f *secFixture) string { return f.bProduct },
 }
 
 // formSamples are valid forms for POST routes, so a refused request is
@@ -253,7 +266,7 @@ func TestNoCSRFToken(t *testing.T) {
 // them, so a CSRF refusal is not a 404 in disguise.
 func ownPath(f *secFixture, rt route) string {
 	own := map[string]string{"invite_id": f.aInvite.ID, "user_id": f.users[gateway.RoleManager].ID, "token": f.bToken,
-		"session_id": f.bSession, "product_id": f.aProduct}
+		"session_id": f.bSession, "checkout_session_id": f.aCheckout, "product_id": f.aProduct}
 	return paramRE.ReplaceAllStringFunc(rt.Path, func(m string) string {
 		if v, ok := own[m[1:len(m)-1]]; ok {
 			return v

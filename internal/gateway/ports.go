@@ -71,6 +71,11 @@ type TimeRange struct {
 type SessionFilter struct {
 	Status  SessionStatus
 	Created TimeRange
+	// OrderID keeps the sessions whose metadata order_id is exactly this.
+	OrderID string
+	// CustomerEmail keeps the sessions of this customer email, matched
+	// ignoring the case of ASCII letters (as both engines can index it).
+	CustomerEmail string
 	Page
 }
 
@@ -254,6 +259,8 @@ type Store interface {
 	WebhookStore
 	// Connected wallets.
 	WalletStore
+	// The dashboard's reports.
+	ReportStore
 	// Dashboard users, memberships, sessions, invites and the audit log.
 	AccountStore
 

@@ -4,69 +4,20 @@ import (
 	"time"
 
 	"github.com/satsrail/satsrail/apitype"
+	"github.com/satsrail/satsrail/internal/apiconv"
 	"github.com/satsrail/satsrail/internal/gateway"
 )
 
 // Converters from domain objects to their wire form.
 
-func optString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func stringMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
+var (
+	optString = apiconv.OptString
+	optTime   = apiconv.OptTime
+	stringMap = apiconv.StringMap
+)
 
 func (s *Server) toSession(cs *gateway.CheckoutSession) apitype.CheckoutSession {
-	out := apitype.CheckoutSession{
-		CheckoutURL:    s.publicURL + "/checkout/" + cs.ID,
-		Token:          cs.ID,
-		Status:         string(cs.Status),
-		ExpiresAt:      cs.ExpiresAt,
-		ID:             cs.ID,
-		Object:         "checkout_session",
-		Livemode:       cs.Mode.Live(),
-		AmountCents:    int64(cs.AmountCents),
-		Currency:       cs.Currency,
-		ExchangeRate:   optString(cs.ExchangeRate),
-		PaymentRequest: optString(cs.PaymentRequest),
-		PaymentHash:    optString(cs.PaymentHash),
-		LineItems:      []apitype.LineItem{},
-		CustomerEmail:  optString(cs.CustomerEmail),
-		CustomerName:   optString(cs.CustomerName),
-		SuccessURL:     cs.SuccessURL,
-		CancelURL:      cs.CancelURL,
-		Metadata:       stringMap(cs.Metadata),
-		CreatedAt:      cs.CreatedAt,
-		CompletedAt:    optTime(cs.CompletedAt),
-		ExpiredAt:      optTime(cs.ExpiredAt),
-		CancelledAt:    optTime(cs.CancelledAt),
-		TransactionID:  optString(cs.TransactionID),
-	}
-	if cs.AmountSats != 0 {
-		sats := int64(cs.AmountSats)
-		out.AmountSats = &sats
-	}
-	for _, li := range cs.LineItems {
-		out.LineItems = append(out.LineItems, apitype.LineItem{
-			ProductID: optString(li.ProductID), Name: li.Name, UnitAmountCents: int64(li.UnitAmountCents),
-			Quantity: li.Quantity, AmountCents: int64(li.Amount()),
-		})
-	}
-	return out
+	return apiconv.CheckoutSession(cs, s.publicURL)
 }
 
 func (s *Server) toProduct(p *gateway.Product) apitype.Product {
@@ -80,14 +31,7 @@ func (s *Server) toProduct(p *gateway.Product) apitype.Product {
 	}
 }
 
-func toTransaction(t *gateway.Transaction) apitype.Transaction {
-	return apitype.Transaction{
-		ID: t.ID, Object: "transaction", Livemode: t.Mode.Live(), Status: string(t.Status),
-		CheckoutSessionID: t.CheckoutSessionID, PaymentHash: t.PaymentHash, Preimage: t.Preimage,
-		AmountMsat: int64(t.AmountMsat), AmountSats: int64(t.AmountSats), AmountCents: int64(t.AmountCents),
-		Currency: t.Currency, ExchangeRate: t.ExchangeRate, SettledAt: t.SettledAt, CreatedAt: t.CreatedAt,
-	}
-}
+func toTransaction(t *gateway.Transaction) apitype.Transaction { return apiconv.Transaction(t) }
 
 func toRate(r gateway.Rate) apitype.Rate {
 	out := apitype.Rate{

@@ -80,6 +80,10 @@ func getSession(ctx context.Context, q querier, scope gateway.Scope, id, lock st
 func (s *Store) ListCheckoutSessions(ctx context.Context, scope gateway.Scope, f gateway.SessionFilter) (gateway.List[gateway.CheckoutSession], error) {
 	c := scoped(scope)
 	c.statusIs(string(f.Status))
+	// Each search term is the leading column after the scope of its own
+	// index (0009), whose expression it repeats exactly.
+	c.add(f.OrderID != "", "(metadata ->> 'order_id') = ?", f.OrderID)
+	c.add(f.CustomerEmail != "", `lower(customer_email COLLATE "C") = lower(? COLLATE "C")`, f.CustomerEmail)
 	c.created(f.Created)
 	l, err := sessionList.run(ctx, s, scope, c, f.Page)
 	return l, mapErr(err, "list checkout sessions")

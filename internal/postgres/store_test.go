@@ -34,7 +34,7 @@ func serverURL() string {
 
 // adminConn connects to the maintenance database, or stops the test with a
 // message that says how to provide a server: these tests never skip.
-func adminConn(t *testing.T) *pgx.Conn {
+func adminConn(t testing.TB) *pgx.Conn {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(serverURL())
 	if err != nil {
@@ -53,7 +53,7 @@ func adminConn(t *testing.T) *pgx.Conn {
 
 // freshDB creates an empty database for one test, drops it when the test
 // ends, and returns its URL.
-func freshDB(t *testing.T) string {
+func freshDB(t testing.TB) string {
 	t.Helper()
 	b := make([]byte, 8)
 	rand.Read(b)
@@ -74,7 +74,7 @@ func freshDB(t *testing.T) string {
 }
 
 // withDatabase returns connection string base naming database name instead.
-func withDatabase(t *testing.T, base, name string) string {
+func withDatabase(t testing.TB, base, name string) string {
 	t.Helper()
 	if !isURL(base) {
 		return base + " dbname=" + name // key=value form: the last dbname wins
@@ -108,7 +108,7 @@ func isURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-func open(t *testing.T, dbURL string) *Store {
+func open(t testing.TB, dbURL string) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), Config{URL: dbURL, MaxConns: 8})
 	if err != nil {

@@ -37,7 +37,11 @@ func TestListsUseTheirIndexes(t *testing.T) {
 	}
 	for _, l := range []list{
 		{"sessions", "checkout_sessions", sessionList.total, func(c *conds) (string, []any) { return sessionList.page(c, 26, 0) },
-			string(gateway.StatusPending), nil},
+			string(gateway.StatusPending), map[string]func(*conds){
+				// The dashboard's search, as ListCheckoutSessions adds it.
+				"order id":       func(c *conds) { c.add(true, "json_extract(metadata, '$.order_id') = ?", "A-1") },
+				"customer email": func(c *conds) { c.add(true, "lower(customer_email) = lower(?)", "a@b.example") },
+			}},
 		{"transactions", "transactions", transactionList.total, func(c *conds) (string, []any) { return transactionList.page(c, 26, 0) },
 			string(gateway.TxSettled), map[string]func(*conds){
 				"checkout session": func(c *conds) { c.add(true, "checkout_session_id = ?", "cs_a") },
@@ -67,7 +71,13 @@ func TestListsUseTheirIndexes(t *testing.T) {
 								c.push("(created_at, id) < (?, ?)", now.UnixMicro(), "x")
 							}
 							q, args = l.page(c)
-							checkPlan(t, s, l.table, other == "", q, args)
+							// A search reads its own index in list order too.
+							search := map[string]string{"order id": "checkout_sessions_order_id",
+								"customer email": "checkout_sessions_customer_email"}[other]
+							checkPlan(t, s, l.table, other == "" || search != "", q, args)
+							if plan := planOf(t, s, q, args); search != "" && !strings.Contains(plan, "INDEX "+search+" ") {
+								t.Errorf("search does not use %s:\n%s", search, plan)
+							}
 							if status != "" && other == "" && !strings.Contains(planOf(t, s, q, args), "status=?") {
 								t.Errorf("page does not search by status:\n%s", planOf(t, s, q, args))
 							}

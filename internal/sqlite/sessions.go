@@ -68,6 +68,10 @@ func getSession(ctx context.Context, q querier, scope gateway.Scope, id string) 
 func (s *Store) ListCheckoutSessions(ctx context.Context, scope gateway.Scope, f gateway.SessionFilter) (gateway.List[gateway.CheckoutSession], error) {
 	c := scoped(scope)
 	c.statusIs(string(f.Status))
+	// Each search term is the leading column after the scope of its own
+	// index (0014), whose expression it repeats exactly.
+	c.add(f.OrderID != "", "json_extract(metadata, '$.order_id') = ?", f.OrderID)
+	c.add(f.CustomerEmail != "", "lower(customer_email) = lower(?)", f.CustomerEmail)
 	c.created(f.Created)
 	l, err := sessionList.run(ctx, s, scope, c, f.Page)
 	return l, mapErr(err, "list checkout sessions")
