@@ -42,7 +42,7 @@ var walletKinds = []walletKind{
 	{
 		Type: "test", Name: "Built-in test wallet", Builtin: true,
 		Intro: "Test mode's wallet when no other is connected: its invoices are regtest invoices that you pay with the " +
-			"checkout page's \"Simulate payment\" button or `satsrail testwallet pay`. No money moves. Live mode has no test wallet.",
+			"checkout page's \"Simulate payment\" button or the satsrail testwallet pay command. No money moves. Live mode has no test wallet.",
 	},
 	{
 		Type: "lnd", Name: "LND", Alt: true,
@@ -63,8 +63,8 @@ var walletKinds = []walletKind{
 		},
 	},
 	{
-		Type: "nwc", Name: "Nostr Wallet Connect (Alby Hub and others)",
-		Intro: "A wallet that speaks NIP-47, such as Alby Hub, through a Nostr relay.",
+		Type: "nwc", Name: "Nostr Wallet Connect",
+		Intro: "Alby Hub, or another wallet that speaks NIP-47, through a Nostr relay.",
 		HowTo: []string{
 			"In Alby Hub open App Connections → Add connection, name it satsrail.",
 			"Allow only \"Create invoices\", \"Lookup status of invoices\" and \"Read your node info\"; leave \"Send payments\" off (a connection that can pay is refused).",
