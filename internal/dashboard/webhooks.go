@@ -306,6 +306,7 @@ func (h *Handler) webhookRotate(w http.ResponseWriter, r *http.Request, v *Viewe
 	if err != nil {
 		return err
 	}
+	h.audit(r, v, gateway.AuditWebhookSecretRotated, e.ID+" ("+string(e.Mode)+" mode)")
 	return h.render(w, r, v, "webhook_secret", webhookNewData{Secret: secret, Endpoint: e})
 }
 

@@ -220,6 +220,11 @@ func TestWebhookEndpointFlow(t *testing.T) {
 	}
 	r = b.get(page).want(t, http.StatusOK)
 	wantNotIn(t, r.body, rotated, secret)
+	audit, err := e.acc.AuditLog(ctx, m.ID, e.svc.Now().Add(time.Hour), 10)
+	must(t, err)
+	if len(audit) == 0 || audit[0].Action != gateway.AuditWebhookSecretRotated || audit[0].Target != ep.ID+" (test mode)" {
+		t.Errorf("the rotation is not the audit log's latest entry: %+v", audit)
+	}
 
 	// Delete, after a confirmation page.
 	r = b.get(page+"/delete").want(t, http.StatusOK)
