@@ -68,7 +68,9 @@ const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.vio
 
 // TestBrowserDashboardPages signs up on a real dashboard in headless
 // Chromium (Debian's chromium package), then opens every GET page of the
-// route table at phone (390×844) and desktop (1280×800) size: each is
+// route table at phone (390×844) and desktop (1280×800) size — after
+// adding a webhook endpoint, sending it a test event and redelivering it by
+// hand, so the webhook pages have a delivery log to show: each page is
 // screenshotted and checked by axe-core, injected by this test only, and
 // any serious or critical violation fails it. Pages wider than the phone
 // are logged.
@@ -171,18 +173,58 @@ func TestBrowserDashboardPages(t *testing.T) {
 	}
 	mid := ms[0].MerchantID
 
-	// Something on every page: a webhook endpoint with a delivered test
-	// event, a connected wallet, an invite.
+	// Webhooks, by hand: add an endpoint pointing at a local receiver (its
+	// secret shown once), "Send test event", the log shows the 200,
+	// "Redeliver", the log shows the second attempt.
 	ctxb := context.Background()
 	scope := gateway.Scope{MerchantID: mid, Mode: gateway.ModeTest}
 	rcv := newReceiver(t)
 	done := e.deliveries(t)
-	u, desc := rcv.srv.URL+"/hooks/satsrail", "Orders to the kitchen printer"
-	ep, _, err := e.svc.CreateWebhookEndpoint(ctxb, scope, gateway.WebhookParams{URL: &u, Description: &desc})
+	do("add an endpoint", chromedp.Navigate(e.url+"/dashboard/webhooks"),
+		chromedp.Click(chromedp.CSS(`a[href="/dashboard/webhooks/new"]`)),
+		chromedp.WaitVisible(chromedp.ID("f-url")),
+		chromedp.SetValue(chromedp.ID("f-url"), rcv.srv.URL+"/hooks/satsrail"),
+		chromedp.SetValue(chromedp.ID("f-description"), "Orders to the kitchen printer"),
+		chromedp.Click(chromedp.CSS(`input[name=events][value="webhook.test"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/dashboard/webhooks"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".secret")))
+	if s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(".secret code"))); err != nil || !whsecRE.MatchString(s) {
+		t.Fatalf("the new endpoint's secret is not shown: %q, %v", s, err)
+	}
+	eps, err := e.svc.ListWebhookEndpoints(ctxb, scope, gateway.Page{})
 	must(t, err)
-	ev, err := e.svc.SendTestEvent(ctxb, scope, ep.ID)
-	must(t, err)
+	if len(eps.Items) != 1 {
+		t.Fatalf("%d endpoints, want 1", len(eps.Items))
+	}
+	ep := eps.Items[0]
+	do("send a test event", chromedp.Click(chromedp.CSS(`a[href="/dashboard/webhooks/endpoints/`+ep.ID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/test"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/test"] button`)),
+		// The page the post redirects to: the navigation is over.
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "webhook.test event was queued")]`)))
 	dID := attempted(t, done)
+	epPage := e.url + "/dashboard/webhooks/endpoints/" + ep.ID
+	do("see the 200", chromedp.Navigate(epPage), chromedp.WaitVisible(chromedp.CSS(".delivery")))
+	if s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(".delivery tbody td:nth-child(3)"))); err != nil || s != "200" {
+		t.Fatalf("the delivery log's status: %q, %v", s, err)
+	}
+	do("redeliver", chromedp.Click(chromedp.CSS(`form[action="/dashboard/webhooks/deliveries/`+dID+`/redeliver"] button`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "queued for one more attempt")]`)))
+	if id := attempted(t, done); id != dID {
+		t.Fatalf("redelivered %s, want %s", id, dID)
+	}
+	do("see the second attempt", chromedp.Navigate(epPage), chromedp.WaitVisible(chromedp.CSS(".delivery")))
+	if s, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(".delivery > p"))); err != nil || !strings.Contains(s, "2 attempts") {
+		t.Fatalf("after redelivery the log says %q, %v", s, err)
+	}
+	evs, err := e.svc.ListEvents(ctxb, scope, gateway.EventFilter{})
+	must(t, err)
+	if len(evs.Items) != 1 {
+		t.Fatalf("%d events, want 1", len(evs.Items))
+	}
+	ev := evs.Items[0]
+
+	// Something on every other page: a connected wallet, an invite.
 	e.connectWallet(mid, gateway.ModeTest)
 	token, inv, err := e.acc.Invite(ctxb, gateway.Actor{User: &users[0]}, mid, gateway.InviteParams{Email: "barista@corner.example", Role: "manager"})
 	must(t, err)
@@ -202,7 +244,9 @@ func TestBrowserDashboardPages(t *testing.T) {
 	}
 	// Signed out: the sign-in page, an invite link.
 	do("sign out", chromedp.Navigate(e.url+"/dashboard/account"),
-		chromedp.Click(chromedp.CSS(`form[action="/dashboard/signout"] button`)), chromedp.WaitReady(chromedp.CSS("main")))
+		chromedp.Click(chromedp.CSS(`form[action="/dashboard/signout"] button`)),
+		// The sign-in page's notice: the sign-out's navigation is over.
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
 	for _, rt := range public {
 		if rt.Path == "/dashboard/signup" {
 			continue // seen first-run above
