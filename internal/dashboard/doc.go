@@ -16,6 +16,7 @@
 //	<page>.go          one small file per page: its handlers (show + submit)
 //	templates/layout.html, partials.html   the layout and shared partials
 //	templates/pages/<page>.html            one template per page
+//	templates/<section>_partials.html      partials shared by one section's pages (webhooks)
 //	assets/            dashboard.css, dashboard.js
 //
 // # Adding a page

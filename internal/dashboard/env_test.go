@@ -18,6 +18,7 @@ import (
 	"github.com/satsrail/satsrail/internal/rates"
 	"github.com/satsrail/satsrail/internal/secretbox"
 	"github.com/satsrail/satsrail/internal/testdb"
+	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 )
 
 // clock is a settable clock for session lifetimes.
@@ -54,6 +55,8 @@ type env struct {
 	svc   *gateway.Service
 	store gateway.Store
 	clock *clock
+	// backends is the wallet port of this dashboard (see pageBackends).
+	backends *pageBackends
 }
 
 type envOption func(*gateway.AccountsConfig, *Config)
@@ -67,7 +70,13 @@ func setup(t testing.TB, opts ...envOption) *env {
 	}
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	fixed, _ := rates.ParseFixed("usd=65000")
-	svc := gateway.NewService(gateway.Config{Store: st, Clock: clk,
+	// The wallets are serve's: a mode's connected wallet, else (test mode)
+	// the real built-in test wallet on this store.
+	tw := testwallet.New(testwallet.Config{Store: st, MasterKey: key})
+	backends := &pageBackends{tw: tw}
+	wallets := &gateway.Wallets{Store: st, Backends: backends, Sealer: sealer(key), Now: clk.Now,
+		TestWallet: func(merchantID string) gateway.Wallet { return tw.For(merchantID) }}
+	svc := gateway.NewService(gateway.Config{Store: st, Clock: clk, Sealer: sealer(key), Wallets: wallets, Backends: backends,
 		Rates: rates.New(rates.Config{Fixed: fixed, Currencies: []string{"usd"}})})
 	acfg := gateway.AccountsConfig{Service: svc, Sealer: sealer(key),
 		Hasher: password.Hasher{Params: password.Params{MemoryKiB: 256, Time: 1, Threads: 1}}}
@@ -89,7 +98,7 @@ func setup(t testing.TB, opts ...envOption) *env {
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL, h: h, acc: acc, svc: svc, store: st, clock: clk}
+	return &env{t: t, url: srv.URL, h: h, acc: acc, svc: svc, store: st, clock: clk, backends: backends}
 }
 
 // browser is one browser: its own cookies, no redirects followed, and an

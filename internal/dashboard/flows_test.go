@@ -3,12 +3,14 @@ package dashboard
 import (
 	"context"
 	"encoding/base32"
+	"errors"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
@@ -195,7 +197,32 @@ func TestEscaping(t *testing.T) {
 	must(t, e.acc.Record(ctx, act, m.ID, gateway.AuditWalletChanged, xss))
 	token, _, err := e.acc.Invite(ctx, act, m.ID, gateway.InviteParams{Email: "bob@example.com", Role: "manager"})
 	must(t, err)
-	own := map[string]string{"token": token}
+	// A webhook endpoint whose URL and description carry the payload, a
+	// delivery whose response body does, and a wallet whose last error does.
+	scope := gateway.Scope{MerchantID: m.ID, Mode: gateway.ModeTest}
+	hookURL, desc := "https://hooks.example/x?"+xss, xss
+	ep, _, err := e.svc.CreateWebhookEndpoint(ctx, scope, gateway.WebhookParams{URL: &hookURL, Description: &desc})
+	must(t, err)
+	ev, err := e.svc.SendTestEvent(ctx, scope, ep.ID)
+	must(t, err)
+	now := e.svc.Now()
+	jobs, err := e.store.ClaimDueDeliveries(ctx, now, now.Add(time.Minute), 10, 0)
+	must(t, err)
+	if len(jobs) != 1 {
+		t.Fatalf("%d deliveries due, want 1", len(jobs))
+	}
+	d := jobs[0].Delivery
+	out := gateway.AttemptOutcome{StatusCode: 502, Err: errors.New(xss)}
+	must(t, e.store.RecordDeliveryAttempt(ctx, d.LeaseToken, gateway.DeliveryAttempt{ID: gateway.NewID(gateway.PrefixAttempt),
+		DeliveryID: d.ID, Attempt: 1, At: now, StatusCode: 502, Error: xss, ResponseBody: xss},
+		gateway.NextDelivery(d, out, gateway.DefaultRetrySchedule, now)))
+	e.connectWallet(m.ID, gateway.ModeTest)
+	e.clock.Advance(time.Second)
+	e.backends.setDown(xss)
+	if _, _, err := e.svc.TestWalletConnection(ctx, scope); err == nil {
+		t.Fatal("the wallet test passed with the wallet down")
+	}
+	own := map[string]string{"token": token, "webhook_id": ep.ID, "event_id": ev.ID, "delivery_id": d.ID}
 	for _, rt := range e.h.table {
 		if rt.Method != "GET" {
 			continue
@@ -214,7 +241,8 @@ func TestEscaping(t *testing.T) {
 		})
 	}
 	// The pages that show the payload show it escaped, not dropped.
-	for _, p := range []string{"/dashboard", "/dashboard/account", "/dashboard/audit"} {
+	for _, p := range []string{"/dashboard", "/dashboard/account", "/dashboard/audit", "/dashboard/wallet", "/dashboard/webhooks",
+		"/dashboard/webhooks/endpoints/" + ep.ID, "/dashboard/webhooks/events/" + ev.ID} {
 		if r := b.get(p); !strings.Contains(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 			t.Errorf("%s does not show the escaped payload", p)
 		}

@@ -182,6 +182,15 @@ var notices = map[string]string{
 	"totp_disabled":    "Two-factor sign-in is off.",
 	"joined":           "You joined the merchant.",
 	"saved":            "Saved.",
+
+	"wallet_connected":    "The wallet passed its connection test and is connected.",
+	"wallet_disconnected": "The wallet was disconnected.",
+	"webhook_updated":     "The endpoint was saved.",
+	"webhook_enabled":     "The endpoint is enabled.",
+	"webhook_disabled":    "The endpoint is disabled: no more events are sent to it.",
+	"webhook_deleted":     "The endpoint was deleted.",
+	"webhook_test_sent":   "A webhook.test event was queued for the endpoint; its delivery appears below.",
+	"redelivery_queued":   "The delivery was queued for one more attempt.",
 }
 
 // navItem is one entry of the dashboard's navigation. An entry shows only

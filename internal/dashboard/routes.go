@@ -79,6 +79,29 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/dashboard/keys/roll", Access: Member, Perm: gateway.PermManageKeys, Fresh: true, Handle: h.keyRollConfirm},
 		{Method: "POST", Path: "/dashboard/keys/roll", Access: Member, Perm: gateway.PermManageKeys, Fresh: true, Handle: h.keyRoll},
 
+		// Wallet (wallet.go, wallet_types.go): connecting or dropping one needs a fresh password.
+		{Method: "GET", Path: "/dashboard/wallet", Access: Member, Perm: gateway.PermManageWallet, Handle: h.walletShow},
+		{Method: "POST", Path: "/dashboard/wallet/test", Access: Member, Perm: gateway.PermManageWallet, Handle: h.walletTest},
+		{Method: "GET", Path: "/dashboard/wallet/connect", Access: Member, Perm: gateway.PermManageWallet, Fresh: true, Handle: h.walletConnectShow},
+		{Method: "POST", Path: "/dashboard/wallet/connect", Access: Member, Perm: gateway.PermManageWallet, Fresh: true, Handle: h.walletConnect},
+		{Method: "GET", Path: "/dashboard/wallet/disconnect", Access: Member, Perm: gateway.PermManageWallet, Fresh: true, Handle: h.walletDisconnectConfirm},
+		{Method: "POST", Path: "/dashboard/wallet/disconnect", Access: Member, Perm: gateway.PermManageWallet, Fresh: true, Handle: h.walletDisconnect},
+
+		// Webhooks (webhooks.go): endpoints, their delivery logs, events.
+		{Method: "GET", Path: "/dashboard/webhooks", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhooksShow},
+		{Method: "GET", Path: "/dashboard/webhooks/new", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookNew},
+		{Method: "POST", Path: "/dashboard/webhooks", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookCreate},
+		{Method: "GET", Path: "/dashboard/webhooks/endpoints/{webhook_id}", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookShow},
+		{Method: "POST", Path: "/dashboard/webhooks/endpoints/{webhook_id}", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookUpdate},
+		{Method: "POST", Path: "/dashboard/webhooks/endpoints/{webhook_id}/active", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookActive},
+		{Method: "GET", Path: "/dashboard/webhooks/endpoints/{webhook_id}/delete", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookDeleteConfirm},
+		{Method: "POST", Path: "/dashboard/webhooks/endpoints/{webhook_id}/delete", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookDelete},
+		{Method: "POST", Path: "/dashboard/webhooks/endpoints/{webhook_id}/rotate", Access: Member, Perm: gateway.PermManageWebhooks, Fresh: true, Handle: h.webhookRotate},
+		{Method: "POST", Path: "/dashboard/webhooks/endpoints/{webhook_id}/test", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookTest},
+		{Method: "POST", Path: "/dashboard/webhooks/deliveries/{delivery_id}/redeliver", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.webhookRedeliver},
+		{Method: "GET", Path: "/dashboard/webhooks/events", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.eventsShow},
+		{Method: "GET", Path: "/dashboard/webhooks/events/{event_id}", Access: Member, Perm: gateway.PermManageWebhooks, Handle: h.eventShow},
+
 		// Team (team.go).
 		{Method: "GET", Path: "/dashboard/team", Access: Member, Perm: gateway.PermManageTeam, Handle: h.teamShow},
 		{Method: "GET", Path: "/dashboard/team/invite", Access: Member, Perm: gateway.PermManageTeam, Fresh: true, Handle: h.teamInviteNew},

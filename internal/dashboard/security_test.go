@@ -36,6 +36,11 @@ type secFixture struct {
 	aInvite  *gateway.Invite
 	// A checkout session of A's and of B's test mode (reports' pages).
 	aCheckout, bCheckout string
+	// Each merchant's webhook endpoint, its test event and that event's
+	// (pending) delivery, in test mode; each has a connected test wallet.
+	aHook, bHook         *gateway.WebhookEndpoint
+	aEvent, bEvent       string
+	aDelivery, bDelivery string
 }
 
 func newSecFixture(t *testing.T) *secFixture {
@@ -92,7 +97,28 @@ func newSecFixture(t *testing.T) *secFixture {
 		}
 		*id = cs.ID
 	}
+	f.aHook, f.aEvent, f.aDelivery = f.hook(t, f.a.ID)
+	f.bHook, f.bEvent, f.bDelivery = f.hook(t, f.b.ID)
+	e.connectWallet(f.a.ID, gateway.ModeTest)
+	e.connectWallet(f.b.ID, gateway.ModeTest)
 	return f
+}
+
+// hook gives merchantID a test-mode endpoint with one test event on its way.
+func (f *secFixture) hook(t *testing.T, merchantID string) (*gateway.WebhookEndpoint, string, string) {
+	ctx := context.Background()
+	scope := gateway.Scope{MerchantID: merchantID, Mode: gateway.ModeTest}
+	u, desc := "https://hooks.example/"+merchantID, "orders"
+	ep, _, err := f.e.svc.CreateWebhookEndpoint(ctx, scope, gateway.WebhookParams{URL: &u, Description: &desc})
+	must(t, err)
+	ev, err := f.e.svc.SendTestEvent(ctx, scope, ep.ID)
+	must(t, err)
+	ds, err := f.e.svc.ListDeliveries(ctx, scope, ep.ID, gateway.Page{})
+	must(t, err)
+	if len(ds.Items) != 1 {
+		t.Fatalf("%d deliveries, want 1", len(ds.Items))
+	}
+	return ep, ev.ID, ds.Items[0].ID
 }
 
 // paramSamples gives, for each path parameter of the table, a value naming
@@ -106,20 +132,27 @@ var paramSamples = map[string]func(f *secFixture) string{
 	"session_id":          func(f *secFixture) string { return f.bSession },
 	"checkout_session_id": func(f *secFixture) string { return f.bCheckout },
 	"product_id":          func(f *secFixture) string { return f.bProduct },
+	"webhook_id":          func(f *secFixture) string { return f.bHook.ID },
+	"event_id":            func(f *secFixture) string { return f.bEvent },
+	"delivery_id":         func(f *secFixture) string { return f.bDelivery },
 }
 
 // formSamples are valid forms for POST routes, so a refused request is
 // refused for its missing right, not for a bad form. Routes not listed post
 // an empty form.
 var formSamples = map[string]url.Values{
-	"POST /dashboard/signin":           {"email": {"owner@alpha.example"}, "password": {testPassword}},
-	"POST /dashboard/signup":           {"email": {"x@new.example"}, "password": {testPassword}, "business_name": {"X"}},
-	"POST /dashboard/invite/{token}":   {"password": {testPassword}},
-	"POST /dashboard/reauth":           {"password": {testPassword}},
-	"POST /dashboard/switch":           {"mode": {"live"}},
-	"POST /dashboard/keys/roll":        {"key_type": {"sk_live"}},
-	"POST /dashboard/team/invites":     {"email": {"z@alpha.example"}, "role": {"manager"}},
-	"POST /dashboard/account/password": {"current_password": {testPassword}, "new_password": {"another long password"}},
+	"POST /dashboard/signin":                                 {"email": {"owner@alpha.example"}, "password": {testPassword}},
+	"POST /dashboard/signup":                                 {"email": {"x@new.example"}, "password": {testPassword}, "business_name": {"X"}},
+	"POST /dashboard/invite/{token}":                         {"password": {testPassword}},
+	"POST /dashboard/reauth":                                 {"password": {testPassword}},
+	"POST /dashboard/switch":                                 {"mode": {"live"}},
+	"POST /dashboard/keys/roll":                              {"key_type": {"sk_live"}},
+	"POST /dashboard/team/invites":                           {"email": {"z@alpha.example"}, "role": {"manager"}},
+	"POST /dashboard/account/password":                       {"current_password": {testPassword}, "new_password": {"another long password"}},
+	"POST /dashboard/wallet/connect":                         {"type": {"lnbits"}, "url": {"https://lnbits.example"}, "api_key": {"invoice-key"}},
+	"POST /dashboard/webhooks":                               {"url": {"https://hooks.example/new"}, "events": {"webhook.test"}},
+	"POST /dashboard/webhooks/endpoints/{webhook_id}":        {"url": {"https://hooks.example/changed"}, "description": {"changed"}},
+	"POST /dashboard/webhooks/endpoints/{webhook_id}/active": {"active": {"false"}},
 }
 
 var paramRE = regexp.MustCompile(`\{([a-z_]+)\}`)
@@ -152,6 +185,22 @@ func (f *secFixture) snapshot(t *testing.T) string {
 		audit, err := f.e.acc.AuditLog(ctx, m.ID, f.e.svc.Now().AddDate(1, 0, 0), 200)
 		must(t, err)
 		fmt.Fprintf(&b, "%s members %v\ninvites %v\nkeys %v\naudit %d\n", m.ID, members, invites, keys, len(audit))
+		for _, mode := range []gateway.Mode{gateway.ModeTest, gateway.ModeLive} {
+			scope := gateway.Scope{MerchantID: m.ID, Mode: mode}
+			if w, err := f.e.store.GetWalletConnection(ctx, scope); err == nil {
+				fmt.Fprintf(&b, "wallet %s %s %s %s %x\n", mode, w.ID, w.Type, w.LastError, w.Config)
+			}
+			eps, err := f.e.store.ListWebhookEndpoints(ctx, scope, gateway.Page{PerPage: 100})
+			must(t, err)
+			for _, ep := range eps.Items {
+				ds, err := f.e.store.ListDeliveries(ctx, scope, ep.ID, gateway.Page{PerPage: 100})
+				must(t, err)
+				fmt.Fprintf(&b, "endpoint %+v\ndeliveries %+v\n", ep, ds.Items)
+			}
+			evs, err := f.e.store.ListEvents(ctx, scope, gateway.EventFilter{Page: gateway.Page{PerPage: 100}})
+			must(t, err)
+			fmt.Fprintf(&b, "events %s %d\n", mode, len(evs.Items))
+		}
 	}
 	users, err := f.e.acc.Users(ctx)
 	must(t, err)
@@ -266,7 +315,8 @@ func TestNoCSRFToken(t *testing.T) {
 // them, so a CSRF refusal is not a 404 in disguise.
 func ownPath(f *secFixture, rt route) string {
 	own := map[string]string{"invite_id": f.aInvite.ID, "user_id": f.users[gateway.RoleManager].ID, "token": f.bToken,
-		"session_id": f.bSession, "checkout_session_id": f.aCheckout, "product_id": f.aProduct}
+		"session_id": f.bSession, "checkout_session_id": f.aCheckout, "product_id": f.aProduct,
+		"webhook_id": f.aHook.ID, "event_id": f.aEvent, "delivery_id": f.aDelivery}
 	return paramRE.ReplaceAllStringFunc(rt.Path, func(m string) string {
 		if v, ok := own[m[1:len(m)-1]]; ok {
 			return v
@@ -364,8 +414,11 @@ func TestRoles(t *testing.T) {
 
 // sampleQuery is a valid query for GET pages that need one.
 func sampleQuery(rt route) string {
-	if rt.Path == "/dashboard/keys/roll" {
+	switch rt.Path {
+	case "/dashboard/keys/roll":
 		return "?key_type=sk_live"
+	case "/dashboard/wallet/connect":
+		return "?type=lnd"
 	}
 	return ""
 }

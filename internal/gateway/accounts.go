@@ -208,6 +208,9 @@ const (
 	AuditPasswordChanged = "password.changed"
 	AuditSessionsRevoked = "sessions.revoked"
 	AuditMerchantCreated = "merchant.created"
+	// AuditWebhookSecretRotated: a new signing secret was shown in the
+	// dashboard (the target is the endpoint's id and mode).
+	AuditWebhookSecretRotated = "webhook.secret_rotated"
 )
 
 // AuditEntry is one line of the audit log: who did what, when, from where.

@@ -213,6 +213,20 @@ func (s *Service) ListDeliveries(ctx context.Context, scope Scope, endpointID st
 	return s.store.ListDeliveries(ctx, scope, endpointID, p)
 }
 
+// EventDeliveries returns an event and its deliveries, oldest first (an
+// event of another scope is ErrNotFound).
+func (s *Service) EventDeliveries(ctx context.Context, scope Scope, eventID string) (*Event, []Delivery, error) {
+	ev, err := s.store.GetEvent(ctx, scope, eventID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := s.store.ListEventDeliveries(ctx, scope, eventID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ev, ds, nil
+}
+
 // DeliveryAttempts lists a delivery's attempts, oldest first.
 func (s *Service) DeliveryAttempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error) {
 	return s.store.ListDeliveryAttempts(ctx, deliveryID)

@@ -187,6 +187,10 @@ type WebhookStore interface {
 	GetDelivery(ctx context.Context, scope Scope, id string) (*Delivery, error)
 	ListDeliveries(ctx context.Context, scope Scope, endpointID string, p Page) (List[Delivery], error)
 	ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error)
+	// ListEventDeliveries lists the deliveries of event eventID in scope,
+	// one per endpoint it went to, oldest first; none for an event outside
+	// scope.
+	ListEventDeliveries(ctx context.Context, scope Scope, eventID string) ([]Delivery, error)
 	// Redeliver makes a finished delivery pending again for one manual
 	// attempt at now.
 	Redeliver(ctx context.Context, scope Scope, id string, now time.Time) (*Delivery, error)

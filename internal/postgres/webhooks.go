@@ -415,6 +415,15 @@ func (s *Store) ListDeliveries(ctx context.Context, scope gateway.Scope, endpoin
 	return l, mapErr(err, "list deliveries of endpoint %s", endpointID)
 }
 
+// ListEventDeliveries returns the deliveries of event eventID in scope,
+// oldest first (UNIQUE (event_id, endpoint_id) indexes the lookup).
+func (s *Store) ListEventDeliveries(ctx context.Context, scope gateway.Scope, eventID string) ([]gateway.Delivery, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+deliveryColumns+
+		" FROM webhook_deliveries WHERE event_id = $1 AND merchant_id = $2 AND mode = $3 ORDER BY created_at, id", eventID, scope.MerchantID, scope.Mode)
+	ds, err := scanAll(rows, err, scanDelivery)
+	return ds, mapErr(err, "list deliveries of event %s", eventID)
+}
+
 // ListDeliveryAttempts returns the attempts of delivery deliveryID, oldest
 // first; an unknown delivery is gateway.ErrNotFound.
 func (s *Store) ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]gateway.DeliveryAttempt, error) {

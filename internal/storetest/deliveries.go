@@ -582,6 +582,57 @@ func testListDeliveries(t *testing.T, f *fixture) {
 	}
 }
 
+// testListEventDeliveries: an event's deliveries are one per endpoint it
+// went to, whole, and only in the event's own scope.
+func testListEventDeliveries(t *testing.T, f *fixture) {
+	f.createEndpoint(t, endpoint(f.scope, "we_a", at(-10)))
+	f.createEndpoint(t, endpoint(f.scope, "we_b", at(-10)))
+	f.createEndpoint(t, endpoint(f.scope, "we_expired_only", at(-10), gateway.EventCheckoutExpired))
+	f.createEndpoint(t, endpoint(f.otherMode, "we_live", at(-10)))
+	f.createEndpoint(t, endpoint(f.otherMerchant, "we_other", at(-10)))
+	f.insertEvent(t, event(f.scope, "evt_1", gateway.EventCheckoutCompleted, "cs_x", at(1)), "")
+	f.insertEvent(t, event(f.scope, "evt_2", gateway.EventCheckoutCompleted, "cs_y", at(2)), "")
+	f.insertEvent(t, event(f.otherMerchant, "evt_other", gateway.EventCheckoutCompleted, "cs_z", at(3)), "")
+
+	got, err := f.store.ListEventDeliveries(f.ctx, f.scope, "evt_1")
+	noErr(t, "ListEventDeliveries", err)
+	var endpoints []string
+	for _, d := range got {
+		endpoints = append(endpoints, d.EndpointID)
+	}
+	slices.Sort(endpoints)
+	diff(t, "endpoints", []string{"we_a", "we_b"}, endpoints)
+	var want []gateway.Delivery
+	for _, d := range got {
+		want = append(want, f.getDelivery(t, f.scope, d.ID))
+	}
+	diff(t, "deliveries", want, got)
+	for i := 1; i < len(got); i++ {
+		if got[i].CreatedAt.Before(got[i-1].CreatedAt) {
+			t.Errorf("not oldest first: %v before %v", got[i-1].CreatedAt, got[i].CreatedAt)
+		}
+	}
+
+	for _, tt := range []struct {
+		name  string
+		scope gateway.Scope
+		event string
+	}{
+		{"another mode", f.otherMode, "evt_1"},
+		{"another merchant", f.otherMerchant, "evt_1"},
+		{"another merchant's event", f.scope, "evt_other"},
+		{"no such event", f.scope, "evt_nothing"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.store.ListEventDeliveries(f.ctx, tt.scope, tt.event)
+			noErr(t, "ListEventDeliveries", err)
+			if len(got) != 0 {
+				t.Errorf("got %d deliveries, want none", len(got))
+			}
+		})
+	}
+}
+
 // testClaimPerEndpointCap: no endpoint has more than perEndpoint live
 // leases, counting earlier claims, and a capped endpoint's backlog does not
 // hold back another endpoint's deliveries.

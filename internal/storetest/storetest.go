@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"Redeliver", testRedeliver},
 		{"DeleteWebhookEndpointDeliveries", testDeleteWebhookEndpointDeliveries},
 		{"ListDeliveries", testListDeliveries},
+		{"ListEventDeliveries", testListEventDeliveries},
 		{"WalletConnections", testWalletConnections},
 		{"WalletStreamLease", testWalletStreamLease},
 		{"RevenueRollup", testRevenueRollup},
