@@ -23,7 +23,7 @@ func TestRevenueRollupMigration(t *testing.T) {
 	times := []time.Time{epoch.Add(-25 * time.Hour), epoch.Add(-time.Microsecond), epoch, epoch.Add(time.Hour),
 		time.Date(2025, 3, 14, 23, 59, 59, 999999000, time.UTC), time.Date(2025, 3, 15, 0, 0, 0, 0, time.UTC)}
 	m := gateway.Merchant{ID: scope.MerchantID, Name: "A", Email: "a@a.example", Status: "active", CreatedAt: times[0], UpdatedAt: times[0]}
-	if _, err := db.ExecContext(ctx, insertMerchant, merchantArgs(&m)...); err != nil {
+	if _, err := insertMerchantBefore15(ctx, db, &m); err != nil {
 		t.Fatal(err)
 	}
 	var b Bulk
