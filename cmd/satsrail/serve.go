@@ -155,7 +155,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
-	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets}}
+	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, log: log}}
 	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
 	svc := gateway.NewService(gateway.Config{

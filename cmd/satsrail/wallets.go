@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"sort"
 	"strings"
@@ -24,12 +25,16 @@ type walletType struct {
 	// open builds the wallet of a stored configuration for mode; every
 	// connection it makes goes through net.dialer(mode).
 	open func(config []byte, mode gateway.Mode, net walletNet) (gateway.Wallet, error)
+	// streams says the backend's wallets are gateway.SettlementSubscribers:
+	// some node must hold each one's stream (the readiness check).
+	streams bool
 }
 
 // walletTypes lists the backends a merchant can connect, by type.
 func walletTypes() map[string]walletType {
 	return map[string]walletType{
 		"lnd": lndWallet,
+		"nwc": nwcWallet,
 	}
 }
 
@@ -40,6 +45,9 @@ func walletTypes() map[string]walletType {
 type walletNet struct {
 	allowPrivate bool
 	openSignup   bool
+	// log receives the backends' own warnings (relay losses, forged
+	// notifications); nil discards them.
+	log *slog.Logger
 }
 
 // policy is the guard of mode's wallet connections.
