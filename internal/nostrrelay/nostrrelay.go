@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fiatjaf/eventstore/slicestore"
 	"github.com/fiatjaf/khatru"
@@ -35,6 +36,7 @@ type Relay struct {
 	addr string
 
 	khatru *khatru.Relay
+	store  *slicestore.SliceStore
 	mu     sync.Mutex
 	srv    *http.Server
 	ln     net.Listener
@@ -60,7 +62,7 @@ func New() (*Relay, error) {
 		return nil, err
 	}
 	kr := khatru.NewRelay()
-	r := &Relay{khatru: kr, conns: map[net.Conn]struct{}{}}
+	r := &Relay{khatru: kr, store: store, conns: map[net.Conn]struct{}{}}
 	kr.StoreEvent = append(kr.StoreEvent, store.SaveEvent)
 	kr.QueryEvents = append(kr.QueryEvents, store.QueryEvents)
 	kr.DeleteEvent = append(kr.DeleteEvent, store.DeleteEvent)
@@ -160,4 +162,38 @@ func (r *Relay) Publish(ctx context.Context, ev *nostr.Event) error {
 		r.khatru.BroadcastEvent(ev)
 	}
 	return err
+}
+
+// Stored returns the stored events matching f (ephemeral events, like
+// NWC requests and notifications, are never stored).
+func (r *Relay) Stored(ctx context.Context, f nostr.Filter) ([]*nostr.Event, error) {
+	ch, err := r.store.QueryEvents(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []*nostr.Event
+	for ev := range ch {
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// WaitStored waits until an event matching f is stored, or ctx ends.
+func (r *Relay) WaitStored(ctx context.Context, f nostr.Filter) (*nostr.Event, error) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		evs, err := r.Stored(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) > 0 {
+			return evs[0], nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		case <-t.C:
+		}
+	}
 }
