@@ -195,6 +195,12 @@ func (h *Hub) CreateApp(t testing.TB, name string, scopes ...string) App {
 	return App{PairingURI: resp.PairingURI, WalletPubKey: resp.WalletPubkey}
 }
 
+// MakeInvoice makes an invoice through the hub's own HTTP API (no Nostr
+// on the way): the baseline for what the NWC path adds.
+func (h *Hub) MakeInvoice(ctx context.Context, msat uint64, description string) error {
+	return h.post(ctx, "/api/invoices", map[string]any{"amountMsat": msat, "description": description}, nil)
+}
+
 // Stop kills the hub (a wallet service gone to sleep); Restart brings it
 // back.
 func (h *Hub) Stop() {

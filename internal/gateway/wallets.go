@@ -94,6 +94,16 @@ type SettlementSubscriber interface {
 	SubscribeSettled(ctx context.Context, settleIndex uint64, fn func(paymentHash string, settleIndex uint64) error) error
 }
 
+// LiveSubscriber is the optional interface of settlement streams without a
+// cursor (NWC notifications, which relays do not keep): nothing settled
+// before a subscription is live is ever delivered, so the stream's holder
+// reconciles the wallet's open sessions each time live is called — once
+// the subscription receives every settlement from then on — rather than
+// resuming from a cursor.
+type LiveSubscriber interface {
+	SubscribeLive(ctx context.Context, live func(), fn func(paymentHash string) error) error
+}
+
 // Wallets resolves each scope's wallet: its connected wallet, or in test
 // mode the built-in test wallet when none is connected. It implements
 // WalletResolver and caches opened wallets.

@@ -123,6 +123,7 @@ var (
 	_ gateway.Wallet               = (*Client)(nil)
 	_ gateway.ConnectionTester     = (*Client)(nil)
 	_ gateway.SettlementSubscriber = (*Client)(nil)
+	_ gateway.LiveSubscriber       = (*Client)(nil)
 )
 
 // New returns a client for cfg. It checks the configuration but connects
@@ -714,18 +715,26 @@ func (c *Client) Test(ctx context.Context) (network string, err error) {
 	return c.Network(), nil
 }
 
-// SubscribeSettled listens on every relay for the wallet's
-// payment_received notifications (kind 23197, NIP-44, and 23196, NIP-04)
-// and calls fn with the payment hash of each whose preimage hashes to it;
-// a notification that does not prove payment settles nothing. NIP-47 has
-// no cursor: settleIndex is ignored and fn always gets 0.
+// SubscribeSettled is SubscribeLive without the live signal, for callers
+// of the cursor interface: settleIndex is ignored (NIP-47 has no cursor)
+// and fn always gets 0.
+func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(paymentHash string, settleIndex uint64) error) error {
+	return c.SubscribeLive(ctx, nil, func(hash string) error { return fn(hash, 0) })
+}
+
+// SubscribeLive listens on every relay for the wallet's payment_received
+// notifications (kind 23197, NIP-44, and 23196, NIP-04) and calls fn with
+// the payment hash of each whose preimage hashes to it; a notification
+// that does not prove payment settles nothing. It calls live (unless nil)
+// once the first relay subscription is up: from then on every
+// notification the wallet sends through it arrives.
 //
 // Notifications are ephemeral: one sent while a relay connection was down
-// is gone. So SubscribeSettled returns an error as soon as a relay
-// connection it listened on is lost (the caller reconciles open invoices
-// with lookup_invoice, then subscribes again), and when no relay can be
-// reached within the request timeout. Relays that come up later join.
-func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(paymentHash string, settleIndex uint64) error) error {
+// is gone. So SubscribeLive returns an error as soon as a relay connection
+// it listened on is lost (the caller reconciles open invoices with
+// lookup_invoice, then subscribes again), and when no relay can be reached
+// within the request timeout. Relays that come up later join.
+func (c *Client) SubscribeLive(ctx context.Context, live func(), fn func(paymentHash string) error) error {
 	// Each (re)subscription asks get_info again: a connection given
 	// spending rights since is refused from then on.
 	if _, err := c.connect(ctx, true); err != nil {
@@ -743,7 +752,7 @@ func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(payment
 	}
 	events := make(chan *nostr.Event)
 	lost := make(chan error, len(c.relays))
-	live := make(chan struct{}, len(c.relays))
+	up := make(chan struct{}, len(c.relays))
 	for _, r := range c.relays {
 		go func() {
 			s, err := r.subscribe(ctx, filter) // waits for the relay to connect
@@ -754,7 +763,7 @@ func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(payment
 				return
 			}
 			defer r.unsubscribe(s)
-			live <- struct{}{}
+			up <- struct{}{}
 			for {
 				select {
 				case ev := <-s.events:
@@ -780,7 +789,10 @@ func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(payment
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-live:
+		case <-up:
+			if !anyLive && live != nil {
+				live()
+			}
 			anyLive = true
 		case <-first.C:
 			if !anyLive {
@@ -797,7 +809,7 @@ func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(payment
 				clear(seen)
 			}
 			seen[hash] = true
-			if err := fn(hash, 0); err != nil {
+			if err := fn(hash); err != nil {
 				return err
 			}
 		}

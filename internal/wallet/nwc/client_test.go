@@ -454,3 +454,27 @@ func TestParseURI(t *testing.T) {
 		})
 	}
 }
+
+func TestLiveMeansSubscribed(t *testing.T) {
+	s := newSetup(t, serviceOpts{methods: receiveOnly, nip44: true}, nwc.Config{})
+	inv := newInvoice(t, s.client)
+	hashes := make(chan string, 4)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	lives := 0
+	go s.client.SubscribeLive(ctx, func() {
+		lives++
+		s.svc.pay(inv.PaymentHash) // paid the moment the client says it listens
+	}, func(hash string) error {
+		hashes <- hash
+		return nil
+	})
+	select {
+	case h := <-hashes:
+		if h != inv.PaymentHash || lives != 1 {
+			t.Fatalf("notified %s after %d live calls, want %s after 1", h, lives, inv.PaymentHash)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a payment made right after live was not delivered")
+	}
+}
