@@ -411,6 +411,9 @@ func TestWalletAsleep(t *testing.T) {
 	if err == nil {
 		t.Fatal("an invoice was made with the wallet service asleep")
 	}
+	if !strings.Contains(err.Error(), "no wallet service is listening") {
+		t.Errorf("error %q does not say the wallet service is offline", err)
+	}
 	if took := time.Since(start); took > 4*time.Second {
 		t.Errorf("CreateInvoice took %s with the wallet asleep, want at most the 3s timeout", took)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -381,7 +382,7 @@ func (r *relay) publish(ctx context.Context, conn *websocket.Conn, ev *nostr.Eve
 		case !open:
 			return fmt.Errorf("%w: %s", errRelayLost, r.url)
 		case !res.OK:
-			return fmt.Errorf("relay %s refused the request: %s", r.url, res.Reason)
+			return refused(r.url, res.Reason)
 		}
 		return nil
 	case <-ctx.Done():
@@ -390,6 +391,20 @@ func (r *relay) publish(ctx context.Context, conn *websocket.Conn, ev *nostr.Eve
 		r.mu.Unlock()
 		return fmt.Errorf("relay %s: no OK: %w", r.url, context.Cause(ctx))
 	}
+}
+
+// refused explains a relay's OK false by its NIP-01 prefix only: the rest
+// is the remote's text.
+func refused(url, reason string) error {
+	prefix, _, _ := strings.Cut(reason, ":")
+	switch prefix {
+	case "mute":
+		// khatru and others say so when nobody subscribed to the event.
+		return fmt.Errorf("relay %s: no wallet service is listening (is Alby Hub running and online?)", url)
+	case "duplicate", "pow", "blocked", "rate-limited", "invalid", "restricted", "auth-required", "error":
+		return fmt.Errorf("relay %s refused the request (%s)", url, prefix)
+	}
+	return fmt.Errorf("relay %s refused the request", url)
 }
 
 // dialer returns how to open a websocket to url through client, whose
