@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -479,5 +480,34 @@ func TestLiveMeansSubscribed(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a payment made right after live was not delivered")
+	}
+}
+
+func TestDialsThroughTheGivenDialer(t *testing.T) {
+	var mu sync.Mutex
+	var dialed []string
+	guard := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		dialed = append(dialed, addr)
+		mu.Unlock()
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	s := newSetup(t, serviceOpts{methods: receiveOnly, nip44: true}, nwc.Config{DialContext: guard})
+	if _, err := s.client.Test(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	got := slices.Clone(dialed)
+	mu.Unlock()
+	if len(got) == 0 || got[0] != strings.TrimPrefix(s.relay.URL, "ws://") {
+		t.Fatalf("dialled %v through the guard, want the relay %s", got, s.relay.URL)
+	}
+
+	refusing := func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("blocked by the guard")
+	}
+	s2 := newSetup(t, serviceOpts{methods: receiveOnly, nip44: true}, nwc.Config{DialContext: refusing, Timeout: time.Second})
+	if _, err := s2.client.Test(t.Context()); err == nil || !strings.Contains(err.Error(), "blocked by the guard") {
+		t.Fatalf("Test() through a refusing guard = %v, want its refusal", err)
 	}
 }

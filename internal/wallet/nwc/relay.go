@@ -293,7 +293,7 @@ func (r *relay) send(conn *websocket.Conn, env json.Marshaler) error {
 func (r *relay) connected(ctx context.Context) (*websocket.Conn, error) {
 	for {
 		r.mu.Lock()
-		conn, up, lastErr := r.conn, r.up, r.lastErr
+		conn, up := r.conn, r.up
 		r.mu.Unlock()
 		if conn != nil {
 			return conn, nil
@@ -301,6 +301,9 @@ func (r *relay) connected(ctx context.Context) (*websocket.Conn, error) {
 		select {
 		case <-up:
 		case <-ctx.Done():
+			r.mu.Lock()
+			lastErr := r.lastErr // why the dials so far failed
+			r.mu.Unlock()
 			if lastErr != nil {
 				return nil, fmt.Errorf("relay %s: %w (%v)", r.url, context.Cause(ctx), lastErr)
 			}
