@@ -28,19 +28,21 @@ import (
 
 // NIP-47 event kinds.
 const (
-	KindInfo               = 13194
-	KindRequest            = 23194
-	KindResponse           = 23195
-	KindNotificationNIP04  = 23196
-	KindNotificationNIP44  = 23197
-	encryptionNIP44        = "nip44_v2"
-	encryptionNIP04        = "nip04"
-	notificationReceived   = "payment_received"
-	errorCodeNotFound      = "NOT_FOUND"
-	methodGetInfo          = "get_info"
-	methodMakeInvoice      = "make_invoice"
-	methodLookupInvoice    = "lookup_invoice"
-	notificationsCapablity = "notifications"
+	KindInfo              = 13194 // the wallet's capabilities (replaceable: relays keep it)
+	KindRequest           = 23194
+	KindResponse          = 23195
+	KindNotificationNIP04 = 23196
+	KindNotificationNIP44 = 23197
+)
+
+const (
+	encryptionNIP44      = "nip44_v2"
+	encryptionNIP04      = "nip04"
+	notificationReceived = "payment_received"
+	errorCodeNotFound    = "NOT_FOUND"
+	methodGetInfo        = "get_info"
+	methodMakeInvoice    = "make_invoice"
+	methodLookupInvoice  = "lookup_invoice"
 )
 
 const (
