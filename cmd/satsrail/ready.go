@@ -47,8 +47,9 @@ func readiness(store interface {
 		// every gateway node out of the load balancer; its holder keeps the
 		// lease while it retries, and /api/v1/wallet shows the health.
 		now := time.Now()
+		types := walletTypes()
 		for _, c := range conns {
-			if c.Type == "lnd" && !c.StreamLeaseUntil.After(now) {
+			if types[c.Type].streams && !c.StreamLeaseUntil.After(now) {
 				checks["wallet_streams"] = fmt.Errorf("no node holds the settlement stream of %s", c.ID)
 			}
 		}

@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
-	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, openSignup: openSignup}}
+	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, openSignup: openSignup, log: log}}
 	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
 	// The poller needs the service, and the service tells it of new

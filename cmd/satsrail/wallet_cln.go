@@ -12,7 +12,7 @@ import (
 
 // clnWallet connects the merchant's Core Lightning node through its clnrest
 // plugin with a rune that can only receive.
-var clnWallet = walletType{configure: configureCLN, open: openCLN}
+var clnWallet = walletType{configure: configureCLN, open: openCLN, streams: true}
 
 // clnConfig is what is stored (sealed) for a Core Lightning connection.
 type clnConfig struct {

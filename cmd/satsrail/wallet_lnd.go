@@ -10,7 +10,7 @@ import (
 
 // lndWallet connects the merchant's own lnd over REST with an invoice-only
 // macaroon.
-var lndWallet = walletType{configure: configureLND, open: openLND}
+var lndWallet = walletType{configure: configureLND, open: openLND, streams: true}
 
 // lndConfig is what is stored (sealed) for an LND connection.
 type lndConfig struct {

@@ -12,7 +12,7 @@ import (
 
 // phoenixdWallet connects the merchant's phoenixd with its limited-access
 // password, which cannot pay.
-var phoenixdWallet = walletType{configure: configurePhoenixd, open: openPhoenixd}
+var phoenixdWallet = walletType{configure: configurePhoenixd, open: openPhoenixd, streams: true}
 
 // phoenixdConfig is what is stored (sealed) for a phoenixd connection.
 type phoenixdConfig struct {

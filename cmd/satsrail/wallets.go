@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"sort"
 	"strings"
@@ -24,6 +25,9 @@ type walletType struct {
 	// open builds the wallet of a stored configuration for mode; every
 	// connection it makes goes through net.dialer(mode).
 	open func(config []byte, mode gateway.Mode, net walletNet) (gateway.Wallet, error)
+	// streams says the backend's wallets are gateway.SettlementSubscribers:
+	// some node must hold each one's stream (the readiness check).
+	streams bool
 }
 
 // walletTypes lists the backends a merchant can connect, by type.
@@ -35,6 +39,7 @@ func walletTypes() map[string]walletType {
 		"lightning_address": lnAddressWallet,
 		"lnbits":            lnbitsWallet,
 		"lndhub":            lndhubWallet,
+		"nwc":               nwcWallet,
 	}
 }
 
@@ -45,6 +50,9 @@ func walletTypes() map[string]walletType {
 type walletNet struct {
 	allowPrivate bool
 	openSignup   bool
+	// log receives the backends' own warnings (relay losses, forged
+	// notifications); nil discards them.
+	log *slog.Logger
 }
 
 // policy is the guard of mode's wallet connections.

@@ -144,6 +144,16 @@ func LookupSessionInvoice(ctx context.Context, w Wallet, paymentHash, ref string
 	return w.LookupInvoice(ctx, paymentHash)
 }
 
+// LiveSubscriber is the optional interface of settlement streams without a
+// cursor (NWC notifications, which relays do not keep): nothing settled
+// before a subscription is live is ever delivered, so the stream's holder
+// reconciles the wallet's open sessions each time live is called — once
+// the subscription receives every settlement from then on — rather than
+// resuming from a cursor.
+type LiveSubscriber interface {
+	SubscribeLive(ctx context.Context, live func(), fn func(paymentHash string) error) error
+}
+
 // Wallets resolves each scope's wallet: its connected wallet, or in test
 // mode the built-in test wallet when none is connected. It implements
 // WalletResolver and caches opened wallets.

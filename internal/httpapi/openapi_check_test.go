@@ -1500,7 +1500,7 @@ func TestCheckOpenAPIWalletObjects(t *testing.T) {
 		{"credentials in health", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["health"].(map[string]any)["tls_cert"] = "MIIC" })},
 		{"wallet id prefix", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["id"] = "wa_0123456789abcdefghijKLMN" })},
 		{"wrong object", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["object"] = "wallet_connection" })},
-		{"unknown type", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["type"] = "nwc" })},
+		{"unknown type", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["type"] = "eclair" })},
 		{"unknown network", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["network"] = "bitcoin" })},
 		{"unknown status", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { m["status"] = "inactive" })},
 		{"without health", "GET", "/api/v1/wallet", 200, editJSON(t, connected, func(m map[string]any) { delete(m, "health") })},

@@ -325,6 +325,14 @@ func (c *Client) CheckLimitedAccess(ctx context.Context) error {
 // for messages are not replayed. It returns fn's error, ctx's, or an error
 // when the websocket ends.
 func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(paymentHash string, settleIndex uint64) error) error {
+	return c.SubscribeLive(ctx, func() {}, func(hash string) error { return fn(hash, 0) })
+}
+
+// SubscribeLive is SubscribeSettled for a caller that reconciles instead of
+// resuming from a cursor (gateway.LiveSubscriber): live is called once the
+// websocket is open, from when on every payment_received reaches fn, so a
+// sweep started then misses nothing that settled before.
+func (c *Client) SubscribeLive(ctx context.Context, live func(), fn func(paymentHash string) error) error {
 	u := *c.base
 	u.Path = "/websocket"
 	conn, resp, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{
@@ -339,6 +347,7 @@ func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(payment
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(64 << 10)
+	live()
 	pctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() {
@@ -374,7 +383,7 @@ func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(payment
 		if json.Unmarshal(data, &msg) != nil || msg.Type != "payment_received" || !walletkit.IsHash(strings.ToLower(msg.PaymentHash)) {
 			continue
 		}
-		if err := fn(strings.ToLower(msg.PaymentHash), 0); err != nil {
+		if err := fn(strings.ToLower(msg.PaymentHash)); err != nil {
 			return err
 		}
 	}

@@ -133,7 +133,7 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 		}
 		s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = true })
 		start := time.Now()
-		err = sub.SubscribeSettled(ctx, cur.SettleIndex, func(hash string, idx uint64) error {
+		settle := func(hash string, idx uint64) error {
 			sess, err := s.Service.SettleByHash(ctx, hash)
 			switch {
 			case errors.Is(err, gateway.ErrNotFound):
@@ -143,9 +143,20 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 			case sess.Status == gateway.StatusCompleted:
 				log.InfoContext(ctx, "checkout completed", "checkout_id", sess.ID, "payment_hash", hash, "wallet_id", conn.ID)
 			}
-			s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.SettleIndex = max(c.SettleIndex, idx) })
+			if idx > 0 {
+				s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.SettleIndex = max(c.SettleIndex, idx) })
+			}
 			return nil
-		})
+		}
+		if live, ok := sub.(gateway.LiveSubscriber); ok {
+			// No cursor: what settled before the subscription was live
+			// (this node just took the stream over, or it was lost) is
+			// found by a sweep once it is.
+			err = live.SubscribeLive(ctx, func() { go s.reconcile(ctx, conn, log) },
+				func(hash string) error { return settle(hash, 0) })
+		} else {
+			err = sub.SubscribeSettled(ctx, cur.SettleIndex, settle)
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -169,11 +180,16 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 		// cursor; the sweep also catches invoices the cursor can't (a
 		// replaced node). Only this wallet's sessions: the other wallets'
 		// streams and feeds missed nothing.
-		if _, err := s.Service.ReconcileScope(ctx, conn.Scope()); err != nil && ctx.Err() == nil {
-			log.WarnContext(ctx, "reconcile after stream loss", "wallet_id", conn.ID, "err", err)
-		}
+		s.reconcile(ctx, conn, log)
 	}
 	s.health(context.WithoutCancel(ctx), conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = false })
+}
+
+// reconcile sweeps the open sessions of conn's wallet.
+func (s *Streams) reconcile(ctx context.Context, conn gateway.WalletConnection, log *slog.Logger) {
+	if _, err := s.Service.ReconcileScope(ctx, conn.Scope()); err != nil && ctx.Err() == nil {
+		log.WarnContext(ctx, "reconcile wallet sessions", "wallet_id", conn.ID, "err", err)
+	}
 }
 
 func (s *Streams) health(ctx context.Context, id string, fn func(*gateway.WalletConnection)) {

@@ -81,3 +81,59 @@ type plainSealer struct{}
 
 func (plainSealer) Seal(p []byte) ([]byte, error) { return p, nil }
 func (plainSealer) Open(p []byte) ([]byte, error) { return p, nil }
+
+// TestLiveStreamReconcilesOnceLive: a stream without a cursor (NWC) that is
+// never lost still gets its scope swept once its subscription is live, so
+// a payment made before this node held the stream is found.
+func TestLiveStreamReconcilesOnceLive(t *testing.T) {
+	f := setup(t)
+	streamed := f.scope()
+	live := gateway.Scope{MerchantID: f.merch, Mode: gateway.ModeLive}
+	f.seed(t, streamed, 4)
+	f.seed(t, live, 2)
+	now := time.Now().UTC()
+	conn := &gateway.WalletConnection{ID: gateway.NewID(gateway.PrefixWallet), MerchantID: f.merch, Mode: gateway.ModeTest,
+		Type: "live", Config: []byte("{}"), CreatedAt: now, UpdatedAt: now}
+	if err := f.store.PutWalletConnection(t.Context(), conn); err != nil {
+		t.Fatal(err)
+	}
+	w := &liveWallet{}
+	f.run(t, &watch.Streams{Service: f.svc, Store: f.store, Node: "node-a",
+		Wallets: &gateway.Wallets{Store: f.store, Backends: liveBackends{w}, Sealer: plainSealer{}}})
+	if got := f.lookupsIn(streamed); got != 4 {
+		t.Errorf("%d lookups in the stream's scope, want its 4 pending sessions", got)
+	}
+	if got := f.lookupsIn(live); got != 0 {
+		t.Errorf("%d lookups in another scope, want 0", got)
+	}
+	if w.subscribed.Load() != 1 || w.cursor.Load() != 0 {
+		t.Errorf("subscribed %d times, cursor calls %d; want one live subscription", w.subscribed.Load(), w.cursor.Load())
+	}
+}
+
+type liveBackends struct{ w *liveWallet }
+
+func (liveBackends) Configure(gateway.WalletParams) ([]byte, error) {
+	return nil, errors.New("liveBackends: not for connecting")
+}
+
+func (b liveBackends) Open(string, gateway.Mode, []byte) (gateway.Wallet, error) { return b.w, nil }
+
+// liveWallet streams without a cursor and never loses its stream.
+type liveWallet struct {
+	gateway.Wallet
+	subscribed, cursor atomic.Int64
+}
+
+func (w *liveWallet) SubscribeSettled(ctx context.Context, _ uint64, _ func(string, uint64) error) error {
+	w.cursor.Add(1)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (w *liveWallet) SubscribeLive(ctx context.Context, live func(), _ func(string) error) error {
+	w.subscribed.Add(1)
+	live()
+	<-ctx.Done()
+	return ctx.Err()
+}
