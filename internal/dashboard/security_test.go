@@ -31,6 +31,8 @@ type secFixture struct {
 	bToken   string // B's invite token
 	bSession string // a session id of B's owner
 	aInvite  *gateway.Invite
+	aToken   string // A's invite token
+	aSession string // a session id of a user of A (its accountant)
 }
 
 func newSecFixture(t *testing.T) *secFixture {
@@ -56,7 +58,7 @@ func newSecFixture(t *testing.T) *secFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, f.aInvite, err = e.acc.Invite(ctx, gateway.Actor{User: f.users[gateway.RoleOwner]}, f.a.ID,
+	f.aToken, f.aInvite, err = e.acc.Invite(ctx, gateway.Actor{User: f.users[gateway.RoleOwner]}, f.a.ID,
 		gateway.InviteParams{Email: "new@alpha.example", Role: "accountant"})
 	if err != nil {
 		t.Fatal(err)
@@ -68,18 +70,34 @@ func newSecFixture(t *testing.T) *secFixture {
 		t.Fatalf("B's sessions: %v, %v", ss, err)
 	}
 	f.bSession = ss[0].ID
+	ab := e.browser()
+	ab.signIn("accountant@alpha.example", testPassword).want(t, http.StatusSeeOther)
+	ss, err = e.acc.Sessions(ctx, f.users[gateway.RoleAccountant].ID)
+	if err != nil || len(ss) != 1 {
+		t.Fatalf("A's accountant's sessions: %v, %v", ss, err)
+	}
+	f.aSession = ss[0].ID
 	return f
 }
 
-// paramSamples gives, for each path parameter of the table, a value naming
-// an object of merchant B (or of B's owner): a route with such a parameter,
-// opened by A's owner, must answer 404 and change nothing. A route with a
-// parameter missing here fails TestRouteTableIsCovered — add its sample.
-var paramSamples = map[string]func(f *secFixture) string{
-	"token":      func(f *secFixture) string { return f.bToken },
-	"invite_id":  func(f *secFixture) string { return f.bInvite.ID },
-	"user_id":    func(f *secFixture) string { return f.bOwner.ID },
-	"session_id": func(f *secFixture) string { return f.bSession },
+// paramSample is how the tests fill one path parameter: Other names an
+// object of merchant B (or of B's owner) — a route with the parameter,
+// opened by A's owner, must answer 404 and change nothing; Own names one of
+// merchant A, so the role and CSRF tests reach the page itself.
+type paramSample struct {
+	Own, Other func(f *secFixture) string
+}
+
+// paramSamples has a sample for each path parameter of the table. A route
+// with a parameter missing here fails TestRouteTableIsCovered: add its
+// sample (and the objects it names to newSecFixture).
+var paramSamples = map[string]paramSample{
+	"token": {Own: func(f *secFixture) string { return f.aToken }, Other: func(f *secFixture) string { return f.bToken }},
+	"invite_id": {Own: func(f *secFixture) string { return f.aInvite.ID },
+		Other: func(f *secFixture) string { return f.bInvite.ID }},
+	"user_id": {Own: func(f *secFixture) string { return f.users[gateway.RoleManager].ID },
+		Other: func(f *secFixture) string { return f.bOwner.ID }},
+	"session_id": {Own: func(f *secFixture) string { return f.aSession }, Other: func(f *secFixture) string { return f.bSession }},
 }
 
 // formSamples are valid forms for POST routes, so a refused request is
@@ -106,7 +124,7 @@ func (f *secFixture) path(t *testing.T, rt route) string {
 		if !ok {
 			t.Fatalf("%s %s: no sample for {%s} in paramSamples", rt.Method, rt.Path, name)
 		}
-		return url.PathEscape(sample(f))
+		return url.PathEscape(sample.Other(f))
 	})
 }
 
@@ -236,16 +254,11 @@ func TestNoCSRFToken(t *testing.T) {
 	}
 }
 
-// ownPath fills a route's parameters with A's own objects where it has
-// them, so a CSRF refusal is not a 404 in disguise.
+// ownPath fills a route's parameters with merchant A's own objects, so a
+// refusal is not a 404 in disguise.
 func ownPath(f *secFixture, rt route) string {
-	own := map[string]string{"invite_id": f.aInvite.ID, "user_id": f.users[gateway.RoleManager].ID, "token": f.bToken,
-		"session_id": f.bSession}
 	return paramRE.ReplaceAllStringFunc(rt.Path, func(m string) string {
-		if v, ok := own[m[1:len(m)-1]]; ok {
-			return v
-		}
-		return "x"
+		return url.PathEscape(paramSamples[m[1:len(m)-1]].Own(f))
 	})
 }
 

@@ -705,13 +705,9 @@ func (a *Accounts) BeginTOTP(u *User) (*TOTPEnrolment, error) {
 // EnableTOTP turns two-factor sign-in on once the user shows a code of the
 // enrolled secret, and returns the recovery codes, shown once.
 func (a *Accounts) EnableTOTP(ctx context.Context, act Actor, sealed, code string) ([]string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	raw, secret, err := a.openEnrolment(sealed)
 	if err != nil {
-		return nil, badCode()
-	}
-	secret, err := a.cfg.Sealer.Open(raw)
-	if err != nil {
-		return nil, badCode()
+		return nil, err
 	}
 	step, ok := VerifyTOTP(secret, code, a.svc.Now(), 0)
 	if !ok {
@@ -865,13 +861,9 @@ func (a *Accounts) Users(ctx context.Context) ([]User, error) { return a.store.L
 // ReopenTOTP shows again an enrolment whose sealed secret the form carried
 // back (the code typed was wrong: the app holds this secret already).
 func (a *Accounts) ReopenTOTP(u *User, sealed string) (*TOTPEnrolment, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	_, secret, err := a.openEnrolment(sealed)
 	if err != nil {
-		return nil, badCode()
-	}
-	secret, err := a.cfg.Sealer.Open(raw)
-	if err != nil {
-		return nil, badCode()
+		return nil, err
 	}
 	return &TOTPEnrolment{Sealed: sealed, URI: TOTPURI(a.cfg.Issuer, u.Email, secret), Text: TOTPSecretText(secret)}, nil
 }
@@ -954,4 +946,18 @@ func (a *Accounts) ResetPasswordWithToken(ctx context.Context, token, password s
 	}
 	a.record(ctx, Actor{User: u, Client: c}, "", AuditPasswordChanged, "reset link")
 	return nil
+}
+
+// openEnrolment opens the sealed secret an enrolment form carried back and
+// returns it sealed (raw) and open.
+func (a *Accounts) openEnrolment(sealed string) (raw, secret []byte, err error) {
+	raw, err = base64.RawURLEncoding.DecodeString(sealed)
+	if err != nil {
+		return nil, nil, badCode()
+	}
+	secret, err = a.cfg.Sealer.Open(raw)
+	if err != nil {
+		return nil, nil, badCode()
+	}
+	return raw, secret, nil
 }
