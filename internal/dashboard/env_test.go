@@ -67,7 +67,7 @@ func setup(t testing.TB, opts ...envOption) *env {
 	}
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	fixed, _ := rates.ParseFixed("usd=65000")
-	svc := gateway.NewService(gateway.Config{Store: st, Clock: clk,
+	svc := gateway.NewService(gateway.Config{Store: st, Clock: clk, Sealer: sealer(key),
 		Rates: rates.New(rates.Config{Fixed: fixed, Currencies: []string{"usd"}})})
 	acfg := gateway.AccountsConfig{Service: svc, Sealer: sealer(key),
 		Hasher: password.Hasher{Params: password.Params{MemoryKiB: 256, Time: 1, Threads: 1}}}

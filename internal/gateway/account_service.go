@@ -648,6 +648,19 @@ func (a *Accounts) APIKeys(ctx context.Context, merchantID string) ([]APIKey, er
 	return a.store.ListAPIKeys(ctx, merchantID)
 }
 
+// PublishableKey returns a publishable key's whole value, or "" when it
+// was stored without it (made without a master key; rolling it keeps it).
+func (a *Accounts) PublishableKey(k APIKey) string {
+	if len(k.PublishableSealed) == 0 || a.cfg.Sealer == nil {
+		return ""
+	}
+	b, err := a.cfg.Sealer.Open(k.PublishableSealed)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
 // RollKey replaces one of the merchant's keys and returns its secret, shown
 // once, and records who did it.
 func (a *Accounts) RollKey(ctx context.Context, act Actor, merchantID string, kt KeyType) (string, error) {
