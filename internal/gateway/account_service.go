@@ -588,7 +588,9 @@ func (a *Accounts) AcceptInvite(ctx context.Context, token string, act *Actor, p
 			return "", nil, &Error{Code: CodePermissionDenied,
 				Message: "This invite is for another email address. Sign out and open the link again."}
 		}
-		if _, err := a.store.AcceptInvite(ctx, HashToken(token), now, nil, act.User.ID); err != nil {
+		if _, err := a.store.AcceptInvite(ctx, HashToken(token), now, nil, act.User.ID); errors.Is(err, ErrConflict) {
+			return "", nil, &Error{Code: CodeValidation, Message: "You are a member of this merchant already."}
+		} else if err != nil {
 			return "", nil, err
 		}
 		a.record(ctx, *act, inv.MerchantID, AuditMemberAdded, inv.Email+" as "+string(inv.Role))

@@ -110,3 +110,37 @@ func TestLastOwnerStays(t *testing.T) {
 		t.Errorf("removing a non-member: %v, want not found", err)
 	}
 }
+
+// TestInviteTwice: a second invite to someone who joined meanwhile is a
+// clear refusal, and an invite is for its email only.
+func TestInviteTwice(t *testing.T) {
+	acc := newAccounts(t, gateway.SignupClosed)
+	res, err := signUp(acc, "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := gateway.Actor{User: res.User}
+	tok1, _, err := acc.Invite(t.Context(), owner, res.Merchant.ID, gateway.InviteParams{Email: "bob@example.com", Role: "manager"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok2, _, err := acc.Invite(t.Context(), owner, res.Merchant.ID, gateway.InviteParams{Email: "bob@example.com", Role: "owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := acc.AcceptInvite(t.Context(), tok1, &owner, "", gateway.Client{}); gateway.ErrorCode(err) != gateway.CodePermissionDenied {
+		t.Errorf("accepting bob's invite as ada: %v, want permission_denied", err)
+	}
+	_, s, err := acc.AcceptInvite(t.Context(), tok1, nil, "correct horse battery", gateway.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := acc.Service().Store().GetUser(t.Context(), s.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = acc.AcceptInvite(t.Context(), tok2, &gateway.Actor{User: bob, Session: s}, "", gateway.Client{})
+	if gateway.ErrorCode(err) != gateway.CodeValidation {
+		t.Errorf("a second invite for a member: %v, want a validation error", err)
+	}
+}
