@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/password"
@@ -142,5 +143,45 @@ func TestInviteTwice(t *testing.T) {
 	_, _, err = acc.AcceptInvite(t.Context(), tok2, &gateway.Actor{User: bob, Session: s}, "", gateway.Client{})
 	if gateway.ErrorCode(err) != gateway.CodeValidation {
 		t.Errorf("a second invite for a member: %v, want a validation error", err)
+	}
+}
+
+type stepClock struct{ t time.Time }
+
+func (c *stepClock) Now() time.Time { return c.t }
+
+// TestNoteKeyUse: a key's last use is written at most once a minute.
+func TestNoteKeyUse(t *testing.T) {
+	clk := &stepClock{t: time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)}
+	svc := gateway.NewService(gateway.Config{Store: testdb.Open(t), Clock: clk})
+	m, _, err := svc.CreateMerchant(t.Context(), gateway.MerchantParams{Name: "A", Email: "a@a.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := svc.Store().ListAPIKeys(t.Context(), m.ID)
+	id := keys[0].ID
+	lastUsed := func() time.Time {
+		ks, err := svc.Store().ListAPIKeys(t.Context(), m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks[0].LastUsedAt
+	}
+	start := clk.t
+	for _, step := range []time.Duration{0, 20 * time.Second, 30 * time.Second} {
+		clk.t = start.Add(step)
+		if err := svc.NoteKeyUse(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := lastUsed(); !got.Equal(start) {
+		t.Errorf("after three uses within a minute: last used %v, want the first, %v", got, start)
+	}
+	clk.t = start.Add(61 * time.Second)
+	if err := svc.NoteKeyUse(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastUsed(); !got.Equal(clk.t) {
+		t.Errorf("a minute later: last used %v, want %v", got, clk.t)
 	}
 }

@@ -68,8 +68,12 @@ type AccountStore interface {
 	// if it is one already, and then nothing is written).
 	AcceptInvite(ctx context.Context, tokenHash []byte, now time.Time, newUser *User, userID string) (*Invite, error)
 
-	// ListAPIKeys lists the merchant's active keys, in KeyTypes order.
+	// ListAPIKeys lists the merchant's active keys, in KeyTypes order, with
+	// LastUsedAt.
 	ListAPIKeys(ctx context.Context, merchantID string) ([]APIKey, error)
+	// TouchAPIKeyUse records that key keyID was used at `at`; an earlier
+	// time than the one stored changes nothing (nodes race).
+	TouchAPIKeyUse(ctx context.Context, keyID string, at time.Time) error
 
 	// InsertAudit appends an entry to the audit log.
 	InsertAudit(ctx context.Context, e *AuditEntry) error

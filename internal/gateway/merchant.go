@@ -102,6 +102,9 @@ type APIKey struct {
 	PublishableSealed []byte
 	CreatedAt         time.Time
 	RevokedAt         time.Time // zero while active
+	// LastUsedAt is when the key last authenticated a request, to the
+	// minute (zero: never); only ListAPIKeys fills it.
+	LastUsedAt time.Time
 }
 
 // Type returns the key's type, e.g. "sk_test".

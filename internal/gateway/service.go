@@ -71,6 +71,7 @@ type Service struct {
 	hub     hub
 	flight  flight
 	keys    *keyCache
+	use     keyUse
 	// deliveries wakes the delivery worker when new deliveries exist.
 	deliveries chan struct{}
 	// walletsChanged wakes the settlement stream watchers.

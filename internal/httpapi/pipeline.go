@@ -40,6 +40,9 @@ func (s *Server) api(rt route) http.Handler {
 		if !s.limit(w, r, "key:"+p.Key.ID, s.svc.RateLimitPerMinute(&p.Merchant), now) {
 			return
 		}
+		if err := s.svc.NoteKeyUse(r.Context(), p.Key.ID); err != nil {
+			s.log.WarnContext(r.Context(), "recording the key's last use failed", "key_id", p.Key.ID, "err", err)
+		}
 		if p.Key.Kind == gateway.KeyPublishable {
 			if rt.access == secretKey {
 				s.writeError(w, r, gateway.Errorf(gateway.CodePermissionDenied,

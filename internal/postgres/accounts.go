@@ -396,10 +396,24 @@ func (s *Store) ListAudit(ctx context.Context, merchantID string, before time.Ti
 	return es, mapErr(err, "list audit log")
 }
 
-// ListAPIKeys lists the merchant's active keys: live before test, pk before sk.
+// ListAPIKeys lists the merchant's active keys: live before test, pk before
+// sk, with when each was last used.
 func (s *Store) ListAPIKeys(ctx context.Context, merchantID string) ([]gateway.APIKey, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+apiKeyColumns+` FROM api_keys
-		WHERE merchant_id = $1 AND revoked_at IS NULL ORDER BY mode, kind, id`, merchantID)
-	ks, err := scanAll(rows, err, scanner(apiKeyDests))
+	rows, err := s.pool.Query(ctx, "SELECT "+qualify("k", apiKeyColumns)+`, u.last_used_at
+		FROM api_keys k LEFT JOIN api_key_usage u ON u.key_id = k.id
+		WHERE k.merchant_id = $1 AND k.revoked_at IS NULL ORDER BY k.mode, k.kind, k.id`, merchantID)
+	ks, err := scanAll(rows, err, func(r rowScanner) (gateway.APIKey, error) {
+		var k gateway.APIKey
+		err := r.Scan(append(apiKeyDests(&k), (*timeCol)(&k.LastUsedAt))...)
+		return k, err
+	})
 	return ks, mapErr(err, "list api keys of %s", merchantID)
+}
+
+// TouchAPIKeyUse records a key's use; the latest time wins.
+func (s *Store) TouchAPIKeyUse(ctx context.Context, keyID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO api_key_usage (key_id, last_used_at) VALUES ($1, $2)
+		ON CONFLICT (key_id) DO UPDATE SET last_used_at = GREATEST(api_key_usage.last_used_at, excluded.last_used_at)`,
+		keyID, timeCol(at))
+	return mapErr(err, "touch api key %s", keyID)
 }

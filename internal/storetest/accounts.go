@@ -408,6 +408,22 @@ func testListAPIKeys(t *testing.T, f *fixture) {
 	if len(got) != 4 || got[2].ID != k.ID || string(got[2].PublishableSealed) != "sealed pk_test" {
 		t.Errorf("after roll: %+v, want pk_test %s with its sealed value", got, k.ID)
 	}
+	// Last use: the latest time wins, whichever node writes last.
+	sk := f.keys["sk_test"]
+	noErr(t, "TouchAPIKeyUse", f.store.TouchAPIKeyUse(f.ctx, sk.ID, at(10)))
+	noErr(t, "TouchAPIKeyUse", f.store.TouchAPIKeyUse(f.ctx, sk.ID, at(12)))
+	noErr(t, "TouchAPIKeyUse(older)", f.store.TouchAPIKeyUse(f.ctx, sk.ID, at(11)))
+	got, err = f.store.ListAPIKeys(f.ctx, f.merchant.ID)
+	noErr(t, "ListAPIKeys", err)
+	for _, k := range got {
+		want := time.Time{}
+		if k.ID == sk.ID {
+			want = at(12)
+		}
+		if !k.LastUsedAt.Equal(want) {
+			t.Errorf("%s last used %v, want %v", k.Type(), k.LastUsedAt, want)
+		}
+	}
 	other, err := f.store.ListAPIKeys(f.ctx, f.other.ID)
 	noErr(t, "ListAPIKeys(other)", err)
 	if len(other) != 1 {

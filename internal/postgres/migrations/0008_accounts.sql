@@ -77,3 +77,11 @@ CREATE INDEX audit_log_merchant ON audit_log (merchant_id, created_at DESC, id D
 -- kept whole, sealed with the master key (no key is stored in clear). NULL
 -- for secret keys, which stay stored as hashes only.
 ALTER TABLE api_keys ADD COLUMN publishable_sealed BYTEA;
+
+-- When each key last authenticated a request, written at most once a minute
+-- per key and node. Apart from api_keys, so the write does not bump the
+-- credentials version (every node's key cache would be dropped each minute).
+CREATE TABLE api_key_usage (
+    key_id       TEXT COLLATE "C" PRIMARY KEY REFERENCES api_keys (id),
+    last_used_at TIMESTAMPTZ NOT NULL
+);
