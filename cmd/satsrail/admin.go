@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -15,13 +16,22 @@ import (
 )
 
 // openService opens the store in dataDir for an admin command. Admin commands
-// never price anything, so they get a rate source that prices nothing.
+// never price anything, so they get a rate source that prices nothing. With
+// the master key at hand (the data dir's file, or SATSRAIL_MASTER_KEY) the
+// publishable keys they make are kept sealed for the dashboard to show;
+// without it they are not kept, and the dashboard shows them once rolled.
 func openService(ctx context.Context, sf storeFlags) (*gateway.Service, func(), error) {
 	st, _, err := sf.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := gateway.NewService(gateway.Config{Store: st, Rates: noRates{}})
+	var seal gateway.Sealer
+	if dir, err := sf.keyDir(); err == nil {
+		if key, err := masterKey(os.Getenv("SATSRAIL_MASTER_KEY"), dir); err == nil {
+			seal = sealer(key)
+		}
+	}
+	svc := gateway.NewService(gateway.Config{Store: st, Rates: noRates{}, Sealer: seal})
 	return svc, func() { st.Close() }, nil
 }
 

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -85,6 +88,13 @@ func TestDashboardFirstRun(t *testing.T) {
 			t.Fatalf("the sign-up page lacks the %s key", kt)
 		}
 	}
+	dir := dirOf(t, g)
+	db, _ := os.ReadFile(filepath.Join(dir, "satsrail.db"))
+	for _, k := range keys {
+		if bytes.Contains(db, []byte(k)) || databaseHolds(t, dir, k) {
+			t.Fatalf("a key is stored in clear in the database")
+		}
+	}
 	if status, m := call(t, "GET", g.url+"/api/v1/merchant", keys["sk_test"], nil); status != 200 || m["name"] != "Ada's Tea" {
 		t.Fatalf("the shown sk_test key: %d %v", status, m)
 	}
@@ -97,7 +107,7 @@ func TestDashboardFirstRun(t *testing.T) {
 		t.Error("the keys page: want the publishable keys and no secret key")
 	}
 	// The CLI sees the operator; a second visitor finds sign-up closed.
-	if list := cli(t, "user", "list", "--data-dir", dirOf(t, g), "--json"); !strings.Contains(list, `"operator":true`) {
+	if list := cli(t, "user", "list", "--data-dir", dir, "--json"); !strings.Contains(list, `"operator":true`) {
 		t.Errorf("user list: %s", list)
 	}
 	if st, _, _ := newDashBrowser(t, g.url).do("GET", "/dashboard/signup", nil); st != 403 {

@@ -89,8 +89,13 @@
 // A GET route whose path is in navItems (render.go) puts the page in the
 // navigation for the roles that have its permission; a new section adds its
 // navItems line. A path parameter ({product_id}) needs a sample for the
-// security tests: add it to paramSamples in security_test.go (an object of
-// ANOTHER merchant, so the test proves the page answers 404 for it).
+// security tests: add it to paramSamples in security_test.go — Own, an
+// object of merchant A (so the role tests reach the page: 200 for roles with
+// the permission, 403 for the others), and Other, one of merchant B (the page
+// must answer 404 and change nothing) — made in newSecFixture. A POST route
+// whose refusal should be tested with a valid form adds it to formSamples;
+// a GET page that needs a query adds it to sampleQuery. A page that renders
+// merchant or customer text gets the xss payload in TestEscaping's data.
 //
 // # The rules every page follows
 //

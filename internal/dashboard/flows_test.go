@@ -38,6 +38,15 @@ func TestKeyRoll(t *testing.T) {
 	if strings.Contains(r.body, secrets["sk_live"]) || !strings.Contains(r.body, secrets["pk_live"]) {
 		t.Fatal("keys page: want the publishable key shown and the secret one not")
 	}
+	// "Last used": never, until the key authenticates a request.
+	never := strings.Count(r.body, ">never<")
+	_, err = e.svc.Authenticate(ctx, secrets["pk_live"])
+	must(t, err)
+	_, err = e.svc.FlushKeyUsage(ctx)
+	must(t, err)
+	if r = b.get("/dashboard/keys").want(t, http.StatusOK); never != 4 || strings.Count(r.body, ">never<") != 3 {
+		t.Errorf("last used: %d keys never used before, %d after one use; want 4 then 3", never, strings.Count(r.body, ">never<"))
+	}
 	r = b.get("/dashboard/keys/roll?key_type=sk_live").want(t, http.StatusOK)
 	if secretRE.MatchString(r.body) {
 		t.Fatal("the confirmation page shows a key")

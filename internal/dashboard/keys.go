@@ -15,6 +15,7 @@ type keyRow struct {
 	Type gateway.KeyType
 	// Shown is the whole key for a publishable key, else its masked form.
 	Shown     string
+	Full      bool // Shown is the whole key
 	Secret    bool
 	CreatedAt any
 	Key       gateway.APIKey
@@ -31,7 +32,10 @@ func (h *Handler) keysShow(w http.ResponseWriter, r *http.Request, v *Viewer) er
 	var d keysData
 	for _, k := range keys {
 		row := keyRow{Type: k.Type(), Secret: k.Kind == gateway.KeySecret, Key: k}
-		row.Shown = k.Publishable
+		if !row.Secret {
+			row.Shown = h.acc.PublishableKey(k)
+		}
+		row.Full = row.Shown != ""
 		if row.Shown == "" {
 			row.Shown = string(k.Type()) + "_…" + k.Last4
 		}

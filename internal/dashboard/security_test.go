@@ -31,9 +31,11 @@ type secFixture struct {
 	bInvite  *gateway.Invite
 	bToken   string // B's invite token
 	bSession string // a session id of B's owner
+	aInvite  *gateway.Invite
+	aToken   string // A's invite token
+	aSession string // a session id of a user of A (its accountant)
 	bProduct string // a test-mode product of B
 	aProduct string // a test-mode product of A
-	aInvite  *gateway.Invite
 	// A checkout session of A's and of B's test mode (reports' pages).
 	aCheckout, bCheckout string
 	// Each merchant's webhook endpoint, its test event and that event's
@@ -66,7 +68,7 @@ func newSecFixture(t *testing.T) *secFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, f.aInvite, err = e.acc.Invite(ctx, gateway.Actor{User: f.users[gateway.RoleOwner]}, f.a.ID,
+	f.aToken, f.aInvite, err = e.acc.Invite(ctx, gateway.Actor{User: f.users[gateway.RoleOwner]}, f.a.ID,
 		gateway.InviteParams{Email: "new@alpha.example", Role: "accountant"})
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +80,13 @@ func newSecFixture(t *testing.T) *secFixture {
 		t.Fatalf("B's sessions: %v, %v", ss, err)
 	}
 	f.bSession = ss[0].ID
+	ab := e.browser()
+	ab.signIn("accountant@alpha.example", testPassword).want(t, http.StatusSeeOther)
+	ss, err = e.acc.Sessions(ctx, f.users[gateway.RoleAccountant].ID)
+	if err != nil || len(ss) != 1 {
+		t.Fatalf("A's accountant's sessions: %v, %v", ss, err)
+	}
+	f.aSession = ss[0].ID
 	name, price := "Bravo Mug", int64(900)
 	p, err := e.svc.CreateProduct(ctx, gateway.Scope{MerchantID: f.b.ID, Mode: gateway.ModeTest}, gateway.ProductParams{Name: &name, PriceCents: &price})
 	if err != nil {
@@ -121,20 +130,30 @@ func (f *secFixture) hook(t *testing.T, merchantID string) (*gateway.WebhookEndp
 	return ep, ev.ID, ds.Items[0].ID
 }
 
-// paramSamples gives, for each path parameter of the table, a value naming
-// an object of merchant B (or of B's owner): a route with such a parameter,
-// opened by A's owner, must answer 404 and change nothing. A route with a
-// parameter missing here fails TestRouteTableIsCovered — add its sample.
-var paramSamples = map[string]func(f *secFixture) string{
-	"token":               func(f *secFixture) string { return f.bToken },
-	"invite_id":           func(f *secFixture) string { return f.bInvite.ID },
-	"user_id":             func(f *secFixture) string { return f.bOwner.ID },
-	"session_id":          func(f *secFixture) string { return f.bSession },
-	"checkout_session_id": func(f *secFixture) string { return f.bCheckout },
-	"product_id":          func(f *secFixture) string { return f.bProduct },
-	"webhook_id":          func(f *secFixture) string { return f.bHook.ID },
-	"event_id":            func(f *secFixture) string { return f.bEvent },
-	"delivery_id":         func(f *secFixture) string { return f.bDelivery },
+// paramSample is how the tests fill one path parameter: Other names an
+// object of merchant B (or of B's owner) — a route with the parameter,
+// opened by A's owner, must answer 404 and change nothing; Own names one of
+// merchant A, so the role and CSRF tests reach the page itself.
+type paramSample struct {
+	Own, Other func(f *secFixture) string
+}
+
+// paramSamples has a sample for each path parameter of the table. A route
+// with a parameter missing here fails TestRouteTableIsCovered: add its
+// sample (and the objects it names to newSecFixture).
+var paramSamples = map[string]paramSample{
+	"token": {Own: func(f *secFixture) string { return f.aToken }, Other: func(f *secFixture) string { return f.bToken }},
+	"invite_id": {Own: func(f *secFixture) string { return f.aInvite.ID },
+		Other: func(f *secFixture) string { return f.bInvite.ID }},
+	"user_id": {Own: func(f *secFixture) string { return f.users[gateway.RoleManager].ID },
+		Other: func(f *secFixture) string { return f.bOwner.ID }},
+	"session_id": {Own: func(f *secFixture) string { return f.aSession }, Other: func(f *secFixture) string { return f.bSession }},
+	"checkout_session_id": {Own: func(f *secFixture) string { return f.aCheckout },
+		Other: func(f *secFixture) string { return f.bCheckout }},
+	"product_id":  {Own: func(f *secFixture) string { return f.aProduct }, Other: func(f *secFixture) string { return f.bProduct }},
+	"webhook_id":  {Own: func(f *secFixture) string { return f.aHook.ID }, Other: func(f *secFixture) string { return f.bHook.ID }},
+	"event_id":    {Own: func(f *secFixture) string { return f.aEvent }, Other: func(f *secFixture) string { return f.bEvent }},
+	"delivery_id": {Own: func(f *secFixture) string { return f.aDelivery }, Other: func(f *secFixture) string { return f.bDelivery }},
 }
 
 // formSamples are valid forms for POST routes, so a refused request is
@@ -165,7 +184,7 @@ func (f *secFixture) path(t *testing.T, rt route) string {
 		if !ok {
 			t.Fatalf("%s %s: no sample for {%s} in paramSamples", rt.Method, rt.Path, name)
 		}
-		return url.PathEscape(sample(f))
+		return url.PathEscape(sample.Other(f))
 	})
 }
 
@@ -311,17 +330,11 @@ func TestNoCSRFToken(t *testing.T) {
 	}
 }
 
-// ownPath fills a route's parameters with A's own objects where it has
-// them, so a CSRF refusal is not a 404 in disguise.
+// ownPath fills a route's parameters with merchant A's own objects, so a
+// refusal is not a 404 in disguise.
 func ownPath(f *secFixture, rt route) string {
-	own := map[string]string{"invite_id": f.aInvite.ID, "user_id": f.users[gateway.RoleManager].ID, "token": f.bToken,
-		"session_id": f.bSession, "checkout_session_id": f.aCheckout, "product_id": f.aProduct,
-		"webhook_id": f.aHook.ID, "event_id": f.aEvent, "delivery_id": f.aDelivery}
 	return paramRE.ReplaceAllStringFunc(rt.Path, func(m string) string {
-		if v, ok := own[m[1:len(m)-1]]; ok {
-			return v
-		}
-		return "x"
+		return url.PathEscape(paramSamples[m[1:len(m)-1]].Own(f))
 	})
 }
 

@@ -28,14 +28,11 @@ func (h *Handler) renderTOTP(w http.ResponseWriter, r *http.Request, v *Viewer, 
 	if v.User.TwoFactor() {
 		return h.renderStatus(w, r, v, status, "totp", totpData{Form: f, Active: true})
 	}
-	en, err := h.acc.BeginTOTP(v.User)
-	if err != nil {
-		return err
-	}
-	if sealed != "" {
-		// A wrong code: keep the secret the app already scanned.
-		if again, err := h.acc.ReopenTOTP(v.User, sealed); err == nil {
-			en = again
+	// After a wrong code, keep the secret the app already scanned.
+	en, err := h.acc.ReopenTOTP(v.User, sealed)
+	if sealed == "" || err != nil {
+		if en, err = h.acc.BeginTOTP(v.User); err != nil {
+			return err
 		}
 	}
 	svg, err := qrsvg.Encode(en.URI, "QR code to add satsrail to an authenticator app")

@@ -588,7 +588,9 @@ func (a *Accounts) AcceptInvite(ctx context.Context, token string, act *Actor, p
 			return "", nil, &Error{Code: CodePermissionDenied,
 				Message: "This invite is for another email address. Sign out and open the link again."}
 		}
-		if _, err := a.store.AcceptInvite(ctx, HashToken(token), now, nil, act.User.ID); err != nil {
+		if _, err := a.store.AcceptInvite(ctx, HashToken(token), now, nil, act.User.ID); errors.Is(err, ErrConflict) {
+			return "", nil, &Error{Code: CodeValidation, Message: "You are a member of this merchant already."}
+		} else if err != nil {
 			return "", nil, err
 		}
 		a.record(ctx, *act, inv.MerchantID, AuditMemberAdded, inv.Email+" as "+string(inv.Role))
@@ -648,6 +650,19 @@ func (a *Accounts) APIKeys(ctx context.Context, merchantID string) ([]APIKey, er
 	return a.store.ListAPIKeys(ctx, merchantID)
 }
 
+// PublishableKey returns a publishable key's whole value, or "" when it
+// was stored without it (made without a master key; rolling it keeps it).
+func (a *Accounts) PublishableKey(k APIKey) string {
+	if len(k.PublishableSealed) == 0 || a.cfg.Sealer == nil {
+		return ""
+	}
+	b, err := a.cfg.Sealer.Open(k.PublishableSealed)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
 // RollKey replaces one of the merchant's keys and returns its secret, shown
 // once, and records who did it.
 func (a *Accounts) RollKey(ctx context.Context, act Actor, merchantID string, kt KeyType) (string, error) {
@@ -705,13 +720,9 @@ func (a *Accounts) BeginTOTP(u *User) (*TOTPEnrolment, error) {
 // EnableTOTP turns two-factor sign-in on once the user shows a code of the
 // enrolled secret, and returns the recovery codes, shown once.
 func (a *Accounts) EnableTOTP(ctx context.Context, act Actor, sealed, code string) ([]string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	raw, secret, err := a.openEnrolment(sealed)
 	if err != nil {
-		return nil, badCode()
-	}
-	secret, err := a.cfg.Sealer.Open(raw)
-	if err != nil {
-		return nil, badCode()
+		return nil, err
 	}
 	step, ok := VerifyTOTP(secret, code, a.svc.Now(), 0)
 	if !ok {
@@ -865,13 +876,9 @@ func (a *Accounts) Users(ctx context.Context) ([]User, error) { return a.store.L
 // ReopenTOTP shows again an enrolment whose sealed secret the form carried
 // back (the code typed was wrong: the app holds this secret already).
 func (a *Accounts) ReopenTOTP(u *User, sealed string) (*TOTPEnrolment, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(sealed)
+	_, secret, err := a.openEnrolment(sealed)
 	if err != nil {
-		return nil, badCode()
-	}
-	secret, err := a.cfg.Sealer.Open(raw)
-	if err != nil {
-		return nil, badCode()
+		return nil, err
 	}
 	return &TOTPEnrolment{Sealed: sealed, URI: TOTPURI(a.cfg.Issuer, u.Email, secret), Text: TOTPSecretText(secret)}, nil
 }
@@ -954,4 +961,18 @@ func (a *Accounts) ResetPasswordWithToken(ctx context.Context, token, password s
 	}
 	a.record(ctx, Actor{User: u, Client: c}, "", AuditPasswordChanged, "reset link")
 	return nil
+}
+
+// openEnrolment opens the sealed secret an enrolment form carried back and
+// returns it sealed (raw) and open.
+func (a *Accounts) openEnrolment(sealed string) (raw, secret []byte, err error) {
+	raw, err = base64.RawURLEncoding.DecodeString(sealed)
+	if err != nil {
+		return nil, nil, badCode()
+	}
+	secret, err = a.cfg.Sealer.Open(raw)
+	if err != nil {
+		return nil, nil, badCode()
+	}
+	return raw, secret, nil
 }

@@ -68,7 +68,8 @@ type AccountStore interface {
 	// if it is one already, and then nothing is written).
 	AcceptInvite(ctx context.Context, tokenHash []byte, now time.Time, newUser *User, userID string) (*Invite, error)
 
-	// ListAPIKeys lists the merchant's active keys, in KeyTypes order.
+	// ListAPIKeys lists the merchant's active keys, in KeyTypes order, with
+	// LastUsedAt.
 	ListAPIKeys(ctx context.Context, merchantID string) ([]APIKey, error)
 
 	// InsertAudit appends an entry to the audit log.

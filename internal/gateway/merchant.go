@@ -125,14 +125,15 @@ type APIKey struct {
 	Mode       Mode
 	Hash       []byte // SHA-256 of the whole key string
 	Last4      string
-	// Publishable is the whole key of a publishable (pk) key, kept so the
-	// dashboard can show it: a pk is public by design. Empty for secret keys,
-	// which are never stored.
-	Publishable string
-	CreatedAt   time.Time
-	RevokedAt   time.Time // zero while active
-	// LastUsedAt is when the key last authenticated a request, to within
-	// a minute (see keyUsage); zero if never. Only ListAPIKeys fills it.
+	// PublishableSealed is the whole key of a publishable (pk) key sealed
+	// with the master key, so the dashboard can show it (a pk is public by
+	// design, yet no key is stored in clear). Nil for secret keys, which
+	// are never stored, and when the key was made without a Sealer.
+	PublishableSealed []byte
+	CreatedAt         time.Time
+	RevokedAt         time.Time // zero while active
+	// LastUsedAt is when the key last authenticated a request, to the
+	// minute (zero: never); only ListAPIKeys fills it.
 	LastUsedAt time.Time
 }
 
@@ -150,7 +151,7 @@ func HashKey(secret string) []byte {
 // stored form and the secret, which is shown once and never stored.
 func NewAPIKey(merchantID string, kind KeyKind, mode Mode, now time.Time) (APIKey, string) {
 	secret := string(kind) + "_" + string(mode) + "_" + RandomString(32)
-	k := APIKey{
+	return APIKey{
 		ID:         NewID(PrefixAPIKey),
 		MerchantID: merchantID,
 		Kind:       kind,
@@ -158,11 +159,7 @@ func NewAPIKey(merchantID string, kind KeyKind, mode Mode, now time.Time) (APIKe
 		Hash:       HashKey(secret),
 		Last4:      secret[len(secret)-4:],
 		CreatedAt:  now,
-	}
-	if kind == KeyPublishable {
-		k.Publishable = secret
-	}
-	return k, secret
+	}, secret
 }
 
 // Principal is who a request acts for: a merchant through one of its keys.

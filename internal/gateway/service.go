@@ -137,6 +137,9 @@ func (s *Service) newMerchant(p MerchantParams) (*Merchant, []APIKey, map[KeyTyp
 	for _, kt := range KeyTypes {
 		kind, mode, _ := ParseKeyType(string(kt))
 		k, secret := NewAPIKey(m.ID, kind, mode, now)
+		if err := s.sealPublishable(&k, secret); err != nil {
+			return nil, nil, nil, err
+		}
 		keys = append(keys, k)
 		secrets[kt] = secret
 	}
@@ -162,11 +165,28 @@ func (s *Service) RollKey(ctx context.Context, merchantID string, kt KeyType) (s
 			Fields: []FieldError{{Field: "key_type", Message: "must be one of pk_live, sk_live, pk_test, sk_test"}}}
 	}
 	k, secret := NewAPIKey(merchantID, kind, mode, s.Now())
+	if err := s.sealPublishable(&k, secret); err != nil {
+		return "", err
+	}
 	if err := s.store.ReplaceAPIKey(ctx, k); err != nil {
 		return "", fmt.Errorf("roll key: %w", err)
 	}
 	s.keys.reset()
 	return secret, nil
+}
+
+// sealPublishable keeps a publishable key's whole value sealed beside it,
+// for the dashboard to show, when the service has a Sealer.
+func (s *Service) sealPublishable(k *APIKey, secret string) error {
+	if k.Kind != KeyPublishable || s.cfg.Sealer == nil {
+		return nil
+	}
+	sealed, err := s.cfg.Sealer.Seal([]byte(secret))
+	if err != nil {
+		return fmt.Errorf("seal publishable key: %w", err)
+	}
+	k.PublishableSealed = sealed
+	return nil
 }
 
 // Authenticate resolves a bearer secret to its principal. Anything that is not

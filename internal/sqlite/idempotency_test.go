@@ -25,7 +25,7 @@ func TestIdempotencyKeysMigration(t *testing.T) {
 	if _, err := insertMerchantBefore15(ctx, db, &m); err != nil {
 		t.Fatal(err)
 	}
-	// The columns of api_keys before 0013 added publishable.
+	// The columns of api_keys before migration 0013 (no publishable).
 	if _, err := db.ExecContext(ctx, `INSERT INTO api_keys (id, merchant_id, kind, mode, hash, last4, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, key.ID, key.MerchantID, key.Kind, key.Mode, key.Hash, key.Last4, timeCol(key.CreatedAt)); err != nil {
 		t.Fatal(err)

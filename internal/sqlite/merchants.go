@@ -22,14 +22,14 @@ func merchantDests(m *gateway.Merchant) []any {
 		(*timeCol)(&m.CreatedAt), (*timeCol)(&m.UpdatedAt)}
 }
 
-const apiKeyColumns = "id, merchant_id, kind, mode, hash, last4, publishable, created_at, revoked_at"
+const apiKeyColumns = "id, merchant_id, kind, mode, hash, last4, publishable_sealed, created_at, revoked_at"
 
 func apiKeyArgs(k *gateway.APIKey) []any {
-	return []any{k.ID, k.MerchantID, k.Kind, k.Mode, k.Hash, k.Last4, k.Publishable, timeCol(k.CreatedAt), timeCol(k.RevokedAt)}
+	return []any{k.ID, k.MerchantID, k.Kind, k.Mode, k.Hash, k.Last4, k.PublishableSealed, timeCol(k.CreatedAt), timeCol(k.RevokedAt)}
 }
 
 func apiKeyDests(k *gateway.APIKey) []any {
-	return []any{&k.ID, &k.MerchantID, &k.Kind, &k.Mode, &k.Hash, &k.Last4, &k.Publishable, (*timeCol)(&k.CreatedAt), (*timeCol)(&k.RevokedAt)}
+	return []any{&k.ID, &k.MerchantID, &k.Kind, &k.Mode, &k.Hash, &k.Last4, &k.PublishableSealed, (*timeCol)(&k.CreatedAt), (*timeCol)(&k.RevokedAt)}
 }
 
 var (

@@ -73,6 +73,7 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_merchant ON audit_log (merchant_id, created_at DESC, id DESC);
 
--- A publishable key is public by design: keep it whole, so the dashboard can
--- show it. Secret keys stay stored as hashes only ('' here).
-ALTER TABLE api_keys ADD COLUMN publishable TEXT NOT NULL DEFAULT '';
+-- A publishable key is public by design, so the dashboard shows it: it is
+-- kept whole, sealed with the master key (no key is stored in clear). NULL
+-- for secret keys, which stay stored as hashes only.
+ALTER TABLE api_keys ADD COLUMN publishable_sealed BLOB;
