@@ -75,9 +75,10 @@
 // zone with JavaScript), money, sats, digits, field. Partials: "csrf" (the
 // page), "formerror" (a *form.Form), "field" (see above), "secret" (a
 // string shown once, with a copy button). Every POST form carries
-// {{template "csrf" .}}. Wrap each table in <div class="tablewrap">, so a
-// wide table scrolls inside its box on a phone and the page never scrolls
-// sideways (the browser test checks every page at 390 px). Classes for the
+// {{template "csrf" .}}. Wrap each table in <div class="tablewrap"
+// tabindex="0">, so a wide table scrolls inside its box on a phone and the
+// page never scrolls sideways (the browser test checks every page at 390
+// px); the tabindex lets a keyboard scroll it. Classes for the
 // rest: card, narrow, empty (an empty state: say what to do next), hint,
 // warning, notice, num (right-aligned figures), button primary / danger.
 //
