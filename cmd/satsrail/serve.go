@@ -101,7 +101,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.nodeID, "node-id", "", "this node's name, unique among the nodes of one deployment: the node label of its /metrics, its logs' node field, its wallet stream leases (default <hostname>:<port>)")
 	fs.StringVar(&c.debugAddr, "debug-addr", "", "also serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; keep it private (docs/PERFORMANCE.md)")
 	fs.StringVar(&c.signup, "signup", "closed", "who may sign up in the dashboard: closed (only the first user, on an empty instance; operators add the rest with `satsrail user create`), invite (members join by invite links), or open (anyone may create a merchant: then merchants are strangers, so test-mode webhooks lose the loopback exception and --allow-private-wallets defaults to off)")
-	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for the dashboard's emails (invite and password reset links): smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; without it invite links are shown and the CLI resets passwords")
+	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for the dashboard's emails (invite and password reset links, the webhook-endpoint-failing alert): smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; without it invite links are shown and the CLI resets passwords")
 	fs.StringVar(&c.mailFrom, "mail-from", "", "sender of the dashboard's emails, e.g. 'Shop payments <pay@shop.example>' (required with --smtp-url)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -220,12 +220,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	dcfg := dashboard.Config{Accounts: accounts, Logger: log, PublicURL: c.publicURL, Limiter: limiter, Observe: m.ObserveHTTP,
 		Readiness: readiness(store, latest, rateSource)}
+	var alerts *deliver.FailureAlerts
 	if c.smtpURL != "" {
 		mailer, err := mail.New(mail.Config{URL: c.smtpURL, From: c.mailFrom})
 		if err != nil {
 			return err
 		}
 		dcfg.Mail = mailer
+		alerts = &deliver.FailureAlerts{Send: webhookFailingMail(accounts, mailer)}
 	}
 	dash := dashboard.New(dcfg)
 	root := http.NewServeMux()
@@ -281,7 +283,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error {
 		return (&deliver.Worker{Service: svc, Store: store, Clients: deliveryClients(c.allowPrivateWebhooks, openSignup, c.webhookTimeout),
 			Schedule: schedule, Timeout: c.webhookTimeout, Logger: log,
-			OnAttempt: m.WebhookAttempt, OnClaim: m.WebhookClaimed}).Run(gctx)
+			OnAttempt: m.WebhookAttempt, OnClaim: m.WebhookClaimed, Alerts: alerts}).Run(gctx)
 	})
 	g.Go(func() error {
 		return (&watch.Worker{Service: svc, Hints: testWallet.Hints(), Feed: testWallet, ReconcileEvery: c.reconcileEvery,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/mail"
 	"github.com/satsrail/satsrail/internal/netguard"
 	"github.com/satsrail/satsrail/internal/secretbox"
 )
@@ -56,4 +58,22 @@ func parseSchedule(s string) ([]time.Duration, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// webhookFailingMail sends the "endpoint failing" alert to every member of
+// the endpoint's merchant who manages its webhooks (owners and managers).
+func webhookFailingMail(accounts *gateway.Accounts, mailer *mail.Mailer) func(ctx context.Context, job gateway.DeliveryJob, failures int, lastErr string) error {
+	return func(ctx context.Context, job gateway.DeliveryJob, failures int, lastErr string) error {
+		members, err := accounts.Members(ctx, job.Endpoint.MerchantID)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, m := range members {
+			if m.Role.Can(gateway.PermManageWebhooks) {
+				errs = append(errs, mailer.WebhookFailing(ctx, m.UserEmail, m.MerchantName, job.Endpoint.URL, failures, lastErr))
+			}
+		}
+		return errors.Join(errs...)
+	}
 }

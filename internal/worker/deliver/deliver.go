@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,8 @@ type Worker struct {
 	OnAttempt func(result string, d time.Duration)
 	// OnClaim, if set, is told how many deliveries this worker claimed.
 	OnClaim func(n int)
+	// Alerts, if set, tells merchants when an endpoint starts failing.
+	Alerts *FailureAlerts
 }
 
 // Run delivers until ctx is done, then waits for attempts in flight.
@@ -152,6 +155,22 @@ func (w *Worker) attempt(ctx context.Context, job gateway.DeliveryJob, schedule 
 	default:
 		log.InfoContext(ctx, "webhook attempt", "delivery_id", d.ID, "event_id", job.Event.ID, "endpoint_id", job.Endpoint.ID,
 			"attempt", a.Attempt, "status_code", a.StatusCode, "latency_ms", a.Latency.Milliseconds(), "result", next.Status, "err", a.Error)
+		if w.Alerts == nil {
+			return
+		}
+		lastErr := a.Error
+		if lastErr == "" {
+			lastErr = fmt.Sprintf("HTTP %d", a.StatusCode)
+		}
+		if send := w.Alerts.Observe(job, next.Status == gateway.DeliverySucceeded, lastErr, end); send != nil {
+			go func() { // not on the attempt's slot: a slow mail server must not hold deliveries
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				defer cancel()
+				if err := send(sctx); err != nil {
+					log.WarnContext(ctx, "webhook failing alert not sent", "endpoint_id", job.Endpoint.ID, "err", err)
+				}
+			}()
+		}
 	}
 }
 

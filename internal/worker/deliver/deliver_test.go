@@ -83,7 +83,7 @@ type env struct {
 	scope gateway.Scope
 }
 
-func setup(t *testing.T, schedule []time.Duration, timeout time.Duration) *env {
+func setup(t *testing.T, schedule []time.Duration, timeout time.Duration, opts ...func(*deliver.Worker)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st := testdb.Open(t)
@@ -98,6 +98,9 @@ func setup(t *testing.T, schedule []time.Duration, timeout time.Duration) *env {
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	w := &deliver.Worker{Service: svc, Store: st, Clients: map[gateway.Mode]*http.Client{gateway.ModeTest: client},
 		Schedule: schedule, Timeout: timeout, Poll: 20 * time.Millisecond}
+	for _, o := range opts {
+		o(w)
+	}
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { w.Run(wctx); close(done) }()
@@ -258,5 +261,46 @@ func TestEventBodiesAreTheStoredOnes(t *testing.T) {
 	var m map[string]any
 	if err := json.Unmarshal(r.snapshot()[0].body, &m); err != nil || string(r.snapshot()[0].body) != string(stored.Body) || m["webhook_id"] != ep.ID {
 		t.Fatalf("delivered %s, stored %s", r.snapshot()[0].body, stored.Body)
+	}
+}
+
+// TestFailingEndpointAlert: an endpoint whose attempts keep failing is
+// reported once, with its URL, the count and the last error, after the
+// third failed attempt; the retries after it send nothing more.
+func TestFailingEndpointAlert(t *testing.T) {
+	sched := []time.Duration{50 * time.Millisecond, 50 * time.Millisecond, 50 * time.Millisecond, 50 * time.Millisecond}
+	type alert struct {
+		url      string
+		failures int
+		lastErr  string
+	}
+	alerts := make(chan alert, 10)
+	e := setup(t, sched, time.Second, func(w *deliver.Worker) {
+		w.Alerts = &deliver.FailureAlerts{Send: func(_ context.Context, job gateway.DeliveryJob, failures int, lastErr string) error {
+			alerts <- alert{job.Endpoint.URL, failures, lastErr}
+			return nil
+		}}
+	})
+	r := newReceiver(t, func(int) int { return http.StatusInternalServerError })
+	ep, _ := e.endpoint(t, r.srv.URL)
+	if _, err := e.svc.SendTestEvent(context.Background(), e.scope, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the delivery to fail for good", func() bool { return e.delivery(t, ep.ID).Status == gateway.DeliveryFailed })
+	select {
+	case a := <-alerts:
+		if a.url != r.srv.URL || a.failures != 3 || a.lastErr != "HTTP 500" {
+			t.Errorf("alert %+v, want %s after 3 failures with HTTP 500", a, r.srv.URL)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert after five failed attempts")
+	}
+	if n := len(r.snapshot()); n != 5 {
+		t.Errorf("%d attempts, want 5", n)
+	}
+	select {
+	case a := <-alerts:
+		t.Errorf("a second alert for the same outage: %+v", a)
+	default:
 	}
 }
