@@ -17,7 +17,9 @@ func TestFailureAlerts(t *testing.T) {
 		sent = append(sent, job.Endpoint.ID+" "+lastErr)
 		return nil
 	}}
-	job := func(id string) gateway.DeliveryJob { return gateway.DeliveryJob{Endpoint: gateway.WebhookEndpoint{ID: id}} }
+	job := func(id string) gateway.DeliveryJob {
+		return gateway.DeliveryJob{Endpoint: gateway.WebhookEndpoint{ID: id}}
+	}
 	t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
 	steps := []struct {
 		endpoint string
