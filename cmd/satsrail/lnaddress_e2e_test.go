@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"os"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,8 +135,15 @@ func TestLightningAddressEndToEnd(t *testing.T) {
 	t.Run("latency", func(t *testing.T) {
 		// From the customer's pay command returning to the webhook
 		// received: the polling schedule's first-minute period (2 s) is
-		// most of it.
-		const n = 100
+		// most of it. Every payment must reach the webhook (the check);
+		// the percentiles are a measurement, logged only: 5 payments by
+		// default, SATSRAIL_LNADDRESS_MEASURE=N for more (100 in
+		// docs/PERFORMANCE.md's numbers), so the suite does not spend
+		// minutes on it in every run.
+		n := 5
+		if m, _ := strconv.Atoi(os.Getenv("SATSRAIL_LNADDRESS_MEASURE")); m > 0 {
+			n = m
+		}
 		recv := newHook(t)
 		lsecret := register(t, api, sk, recv.srv.URL)
 		var lat []time.Duration
