@@ -22,6 +22,7 @@ import (
 	"github.com/nbd-wtf/go-nostr/nip44"
 
 	"github.com/satsrail/satsrail/internal/nostrrelay"
+	"github.com/satsrail/satsrail/internal/wallet/lndsource"
 	"github.com/satsrail/satsrail/internal/wallet/nwc"
 )
 
@@ -31,7 +32,8 @@ import (
 // the one client it knows with kind 23195 responses (p = client, e =
 // request) in the request's encryption, and notifies payments as kind 23197
 // (NIP-44) and 23196 (NIP-04). Its invoices are real BOLT11 strings on
-// regtest, signed by a node key of its own.
+// regtest, signed by a node key of its own; setLie makes it hand out
+// lying ones.
 type service struct {
 	t       *testing.T
 	relay   *nostrrelay.Relay
@@ -51,6 +53,7 @@ type service struct {
 	invoices map[string]*svcInvoice // by payment hash
 	requests []*nostr.Event         // every request received, in order
 	conn     *nostr.Relay
+	lie      lndsource.Lie // how make_invoice bends its invoices
 }
 
 type svcInvoice struct {
@@ -201,8 +204,7 @@ func (s *service) serve(method string, params json.RawMessage) (any, string) {
 		if err := json.Unmarshal(params, &p); err != nil || p.Amount <= 0 {
 			return nil, "OTHER"
 		}
-		inv := s.mint(p.Amount, p.Description, p.Expiry)
-		return s.tx(inv), ""
+		return s.makeInvoice(p.Amount, p.Description, p.Expiry), ""
 	case method == "lookup_invoice":
 		var p struct {
 			PaymentHash string `json:"payment_hash"`
@@ -228,7 +230,41 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (s *service) mint(msat int64, description string, expiry int64) *svcInvoice {
+// setLie makes make_invoice tell lie from now on (lndsource.Truth: none).
+func (s *service) setLie(lie lndsource.Lie) {
+	s.mu.Lock()
+	s.lie = lie
+	s.mu.Unlock()
+}
+
+// makeInvoice answers make_invoice with a new invoice, bent by the lie set
+// as lndsource bends lnd's: 1 sat more than asked, another invoice than
+// the payment_hash reported, a mainnet invoice, an expiry an hour later.
+// The service signs its own invoices, so each lying one is minted as it is.
+func (s *service) makeInvoice(msat int64, description string, expiry int64) map[string]any {
+	s.mu.Lock()
+	lie := s.lie
+	s.mu.Unlock()
+	params := &chaincfg.RegressionNetParams
+	switch lie {
+	case lndsource.LieAmount:
+		msat += 1000
+	case lndsource.LieExpiry:
+		expiry += int64(time.Hour / time.Second)
+	case lndsource.LieNetwork:
+		params = &chaincfg.MainNetParams
+	case lndsource.Truth, lndsource.LieHash:
+	default:
+		s.t.Errorf("service: unknown lie %q", lie)
+	}
+	tx := s.tx(s.mint(params, msat, description, expiry))
+	if lie == lndsource.LieHash {
+		tx["invoice"] = s.mint(params, msat, description, expiry).bolt11
+	}
+	return tx
+}
+
+func (s *service) mint(params *chaincfg.Params, msat int64, description string, expiry int64) *svcInvoice {
 	pre := make([]byte, 32)
 	rand.Read(pre)
 	hash := sha256.Sum256(pre)
@@ -237,7 +273,7 @@ func (s *service) mint(msat int64, description string, expiry int64) *svcInvoice
 	now := time.Now().Truncate(time.Second)
 	features := lnwire.NewFeatureVector(lnwire.NewRawFeatureVector(
 		lnwire.TLVOnionPayloadRequired, lnwire.PaymentAddrRequired), lnwire.Features)
-	inv, err := zpay32.NewInvoice(&chaincfg.RegressionNetParams, hash, now,
+	inv, err := zpay32.NewInvoice(params, hash, now,
 		zpay32.Amount(lnwire.MilliSatoshi(msat)), zpay32.Description(description),
 		zpay32.Expiry(time.Duration(expiry)*time.Second), zpay32.CLTVExpiry(80),
 		zpay32.PaymentAddr(addr), zpay32.Features(features))
