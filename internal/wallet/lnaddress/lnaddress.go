@@ -29,6 +29,7 @@ import (
 
 	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/wallet/walletkit"
 	"github.com/satsrail/satsrail/internal/wallet/walletnet"
 )
 
@@ -65,8 +66,8 @@ type Client struct {
 	http         *http.Client
 
 	mu      sync.Mutex
-	network string
-	verify  map[string]string // payment hash → verify URL, of invoices made by this client
+	network *walletkit.Network // learnt from the first invoice, then held to
+	verify  map[string]string  // payment hash → verify URL, of invoices made by this client
 }
 
 var (
@@ -111,7 +112,7 @@ func New(cfg Config) (*Client, error) {
 	// Providers may redirect the well-known URL to where they serve it;
 	// no credential goes along, and never to plain http on the internet.
 	client := walletnet.NewClient(cfg.DialContext, cmp.Or(cfg.Timeout, DefaultTimeout), true)
-	return &Client{name: name, domain: domain, http: client, network: cfg.Network, verify: map[string]string{}}, nil
+	return &Client{name: name, domain: domain, http: client, network: walletkit.NewNetwork(cfg.Network), verify: map[string]string{}}, nil
 }
 
 // PollHost is the address's domain: its invoices are looked up there.
@@ -122,23 +123,7 @@ func (c *Client) PollHost() string { return c.domain }
 func (c *Client) InvoiceExpiryFixed() bool { return true }
 
 // Network returns the chain of the address's invoices ("" until known).
-func (c *Client) Network() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.network
-}
-
-func (c *Client) checkNetwork(network string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.network == "" {
-		c.network = network
-	}
-	if network != c.network {
-		return fmt.Errorf("lightning address: the service made a %s invoice; this wallet is on %s", network, c.network)
-	}
-	return nil
-}
+func (c *Client) Network() string { return c.network.Get() }
 
 // wellKnown is the address's LNURL-pay endpoint (LUD-16): http only for a
 // loopback or onion domain.
@@ -251,7 +236,7 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 		return gateway.Invoice{}, fmt.Errorf("lightning address: the invoice expires at %s, before the checkout (%s)",
 			d.ExpiresAt.Format(time.RFC3339), req.ExpiresAt.Format(time.RFC3339))
 	}
-	if err := c.checkNetwork(d.Network); err != nil {
+	if err := c.network.Check(d.Network, "lightning address: the service's invoice"); err != nil {
 		return gateway.Invoice{}, err
 	}
 	c.mu.Lock()

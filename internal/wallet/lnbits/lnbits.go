@@ -27,6 +27,7 @@ import (
 
 	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/wallet/walletkit"
 	"github.com/satsrail/satsrail/internal/wallet/walletnet"
 )
 
@@ -62,7 +63,7 @@ type Client struct {
 	dial walletnet.Dialer
 
 	mu      sync.Mutex
-	network string
+	network *walletkit.Network // learnt from the first invoice, then held to
 }
 
 var (
@@ -88,30 +89,14 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("lnbits: unknown network %q", cfg.Network)
 	}
 	return &Client{base: base, key: key, dial: cfg.DialContext,
-		http: walletnet.NewClient(cfg.DialContext, cmp.Or(cfg.Timeout, DefaultTimeout), false), network: cfg.Network}, nil
+		http: walletnet.NewClient(cfg.DialContext, cmp.Or(cfg.Timeout, DefaultTimeout), false), network: walletkit.NewNetwork(cfg.Network)}, nil
 }
 
 // PollHost is the LNbits server's host.
 func (c *Client) PollHost() string { return c.base.Host }
 
 // Network returns the chain of the wallet's invoices ("" until known).
-func (c *Client) Network() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.network
-}
-
-func (c *Client) checkNetwork(network string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.network == "" {
-		c.network = network
-	}
-	if network != c.network {
-		return fmt.Errorf("lnbits: the server made a %s invoice; this wallet is on %s", network, c.network)
-	}
-	return nil
-}
+func (c *Client) Network() string { return c.network.Get() }
 
 // payment is LNbits's Payment object, as much of it as is read. Older
 // servers name the invoice payment_request only.
@@ -177,7 +162,7 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	case d.AmountMsat != req.AmountMsat:
 		return gateway.Invoice{}, fmt.Errorf("lnbits: the server returned an invoice of %d msat, not %d", d.AmountMsat, req.AmountMsat)
 	}
-	if err := c.checkNetwork(d.Network); err != nil {
+	if err := c.network.Check(d.Network, "lnbits: the server's invoice"); err != nil {
 		return gateway.Invoice{}, err
 	}
 	return gateway.Invoice{PaymentHash: hash, PaymentRequest: p.invoice(), AmountMsat: d.AmountMsat, State: gateway.InvoiceOpen}, nil

@@ -26,6 +26,7 @@ import (
 
 	"github.com/satsrail/satsrail/internal/bolt11"
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/wallet/walletkit"
 	"github.com/satsrail/satsrail/internal/wallet/walletnet"
 )
 
@@ -76,8 +77,8 @@ type Client struct {
 	http            *http.Client
 
 	mu      sync.Mutex
-	network string
-	access  string // bearer token, "" until authenticated
+	network *walletkit.Network // learnt from the first invoice, then held to
+	access  string             // bearer token, "" until authenticated
 	refresh string
 }
 
@@ -102,7 +103,7 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("lndhub: unknown network %q", cfg.Network)
 	}
-	return &Client{base: base, login: cfg.Login, password: cfg.Password, network: cfg.Network,
+	return &Client{base: base, login: cfg.Login, password: cfg.Password, network: walletkit.NewNetwork(cfg.Network),
 		http: walletnet.NewClient(cfg.DialContext, cmp.Or(cfg.Timeout, DefaultTimeout), false)}, nil
 }
 
@@ -113,23 +114,7 @@ func (c *Client) PollHost() string { return c.base.Host }
 func (c *Client) InvoiceExpiryFixed() bool { return true }
 
 // Network returns the chain of the account's invoices ("" until known).
-func (c *Client) Network() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.network
-}
-
-func (c *Client) checkNetwork(network string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.network == "" {
-		c.network = network
-	}
-	if network != c.network {
-		return fmt.Errorf("lndhub: the hub made a %s invoice; this wallet is on %s", network, c.network)
-	}
-	return nil
-}
+func (c *Client) Network() string { return c.network.Get() }
 
 // hubError is LNDhub's error shape, sent with 200 by the classic hub and
 // with 4xx by lndhub.go.
@@ -260,7 +245,7 @@ func (c *Client) CreateInvoice(ctx context.Context, req gateway.InvoiceRequest) 
 	if d.AmountMsat != req.AmountMsat {
 		return gateway.Invoice{}, fmt.Errorf("lndhub: the hub returned an invoice of %d msat, not %d", d.AmountMsat, req.AmountMsat)
 	}
-	if err := c.checkNetwork(d.Network); err != nil {
+	if err := c.network.Check(d.Network, "lndhub: the hub's invoice"); err != nil {
 		return gateway.Invoice{}, err
 	}
 	return gateway.Invoice{PaymentHash: d.PaymentHash, PaymentRequest: pr, AmountMsat: d.AmountMsat, State: gateway.InvoiceOpen}, nil
