@@ -141,6 +141,33 @@ func (s *service) stop() {
 	if conn != nil {
 		conn.Close()
 	}
+	s.waitGone()
+}
+
+// waitGone returns once the relay knows the service is gone: a request
+// addressed to it is refused with NIP-01's "mute" (nobody listening). The
+// relay learns of a closed websocket on its own time; without this a test
+// could publish while the relay still counts the dead subscription.
+func (s *service) waitGone() {
+	s.t.Helper()
+	conn, err := nostr.RelayConnect(context.Background(), s.relay.URL)
+	if err != nil {
+		return // the relay itself is down: nobody listens there
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		probe := nostr.Event{Kind: nwc.KindRequest, CreatedAt: nostr.Now(), Tags: nostr.Tags{{"p", s.pub}}, Content: "probe"}
+		if err := probe.Sign(nostr.GeneratePrivateKey()); err != nil {
+			s.t.Fatal(err)
+		}
+		err := conn.Publish(context.Background(), probe)
+		if err != nil && strings.Contains(err.Error(), "mute") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.t.Fatal("the relay still counts the stopped wallet service as listening")
 }
 
 func (s *service) received() []*nostr.Event {
