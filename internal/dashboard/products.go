@@ -180,7 +180,7 @@ func productForm(f url.Values, create bool) (gateway.ProductParams, error) {
 // "500" yen) as minor units of currency, refusing more decimals than the
 // currency has, negatives and anything else.
 func parseMinor(s, currency string) (int64, bool) {
-	exp, ok := gateway.CurrencyExponent(currency)
+	exp, ok := gateway.CurrencyExponent(strings.ToLower(strings.TrimSpace(currency)))
 	if !ok {
 		exp = 2 // the domain reports the currency itself
 	}

@@ -5,10 +5,13 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+
+	"github.com/satsrail/satsrail/internal/currency"
 )
 
-// Cents is an amount of fiat in the currency's minor unit (cents for usd,
-// yen for jpy).
+// Cents is an amount of fiat in the currency's minor unit, the ISO 4217
+// exponent of the currency deciding what that is: cents for usd (2 decimals),
+// yen for jpy (0), fils for kwd (3). 500 jpy is ¥500; 1500 kwd is KD 1.500.
 type Cents int64
 
 // Sats is an amount of bitcoin in satoshis.
@@ -21,27 +24,19 @@ type MilliSat int64
 // Sats rounds a msat amount down to whole satoshis.
 func (m MilliSat) Sats() Sats { return Sats(m / 1000) }
 
-// currencyExponents lists the fiat currencies satsrail prices and the number of
-// decimal places of each one's minor unit (ISO 4217).
-var currencyExponents = map[string]int{
-	"usd": 2, "eur": 2, "gbp": 2, "cad": 2, "chf": 2, "aud": 2, "jpy": 0,
-}
+// Currencies returns every fiat currency satsrail knows — the active ISO 4217
+// currencies — lower case and sorted. Which of them can be priced depends on
+// the RateSource.
+func Currencies() []string { return currency.Codes() }
 
-// Currencies returns the fiat currencies satsrail knows, sorted.
-func Currencies() []string {
-	return []string{"aud", "cad", "chf", "eur", "gbp", "jpy", "usd"}
-}
-
-// CurrencyExponent reports the minor-unit exponent of a known currency.
-func CurrencyExponent(currency string) (int, bool) {
-	e, ok := currencyExponents[currency]
-	return e, ok
-}
+// CurrencyExponent reports the minor-unit exponent of a known lower-case
+// currency code (ISO 4217: 2 for usd, 0 for jpy, 3 for kwd).
+func CurrencyExponent(code string) (int, bool) { return currency.Exponent(code) }
 
 // FormatMinor renders an amount in minor units as a decimal string in major
 // units: FormatMinor(5000, "usd") == "50.00", FormatMinor(500, "jpy") == "500".
-func FormatMinor(amount Cents, currency string) string {
-	exp := currencyExponents[currency]
+func FormatMinor(amount Cents, code string) string {
+	exp, _ := currency.Exponent(code)
 	if exp == 0 {
 		return fmt.Sprintf("%d", amount)
 	}
@@ -134,10 +129,10 @@ func SatsPerUnit(price Decimal) Decimal {
 // FiatToSats converts amount (minor units of currency) to satoshis at a BTC
 // price of price (major units per BTC), rounding up to a whole satoshi so the
 // merchant never receives less than asked.
-func FiatToSats(amount Cents, currency string, price Decimal) (Sats, error) {
-	exp, ok := currencyExponents[currency]
+func FiatToSats(amount Cents, code string, price Decimal) (Sats, error) {
+	exp, ok := currency.Exponent(code)
 	if !ok {
-		return 0, fmt.Errorf("unknown currency %q", currency)
+		return 0, fmt.Errorf("unknown currency %q", code)
 	}
 	if price.Sign() <= 0 {
 		return 0, fmt.Errorf("price must be positive")

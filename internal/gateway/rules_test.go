@@ -54,9 +54,17 @@ func TestFiatToSats(t *testing.T) {
 		{1, "usd", "65000", 16},          // 15.38… → 16
 		{5000, "eur", "60000.50", 83333}, // 83332.63… → 83333
 		{1000, "jpy", "10000000", 10000}, // jpy has no minor unit
-		{100_000_000, "usd", "0.01", 0},  // overflow guard below
+		// ISO 4217 exponents other than 2: 0 (jpy, vnd, xof), 3 (kwd, bhd).
+		{500, "jpy", "15000000", 3334},       // ¥500: 3333.33… → 3334
+		{1500, "kwd", "30000", 5000},         // KD 1.500, exact
+		{1, "kwd", "30000", 4},               // 1 fils = KD 0.001: 3.33… → 4
+		{1250, "bhd", "37000.125", 3379},     // BD 1.250: 3378.36… → 3379
+		{1999, "brl", "550000", 3635},        // R$ 19.99: 3634.54… → 3635
+		{250000, "vnd", "2500000000", 10000}, // ₫250,000, exact
+		{10000, "xof", "60000000", 16667},    // 10,000 F CFA: 16666.6… → 16667
+		{100_000_000, "usd", "0.01", 0},      // overflow guard below
 	}
-	for _, tt := range tests[:5] {
+	for _, tt := range tests[:len(tests)-1] {
 		p, err := ParseDecimal(tt.price)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +103,8 @@ func TestDecimal(t *testing.T) {
 		c    Cents
 		cur  string
 		want string
-	}{{5000, "usd", "50.00"}, {5, "eur", "0.05"}, {-150, "usd", "-1.50"}, {500, "jpy", "500"}} {
+	}{{5000, "usd", "50.00"}, {5, "eur", "0.05"}, {-150, "usd", "-1.50"}, {500, "jpy", "500"},
+		{1500, "kwd", "1.500"}, {1, "bhd", "0.001"}, {1999, "brl", "19.99"}, {250000, "vnd", "250000"}, {12345, "uyw", "1.2345"}} {
 		if got := FormatMinor(tt.c, tt.cur); got != tt.want {
 			t.Errorf("FormatMinor(%d, %s) = %s, want %s", tt.c, tt.cur, got, tt.want)
 		}
@@ -178,5 +187,31 @@ func TestAPIKeys(t *testing.T) {
 	_, other := NewAPIKey("mer_1", KeySecret, ModeTest, time.Now())
 	if other == secret {
 		t.Fatal("keys repeat")
+	}
+}
+
+// TestCheckCurrency: a code in any case is normalised to lower case; one
+// that is not ISO 4217, or that no rate source prices, is a field error.
+func TestCheckCurrency(t *testing.T) {
+	priced := func(c string) bool { return c == "brl" || c == "jpy" || c == "kwd" }
+	tests := []struct {
+		in, want string
+		ok       bool
+		msg      string
+	}{
+		{"brl", "brl", true, ""}, {"BRL", "brl", true, ""}, {"Jpy", "jpy", true, ""}, {" KWD ", "kwd", true, ""},
+		{"xyz", "", false, "must be an ISO 4217 currency code"}, {"btc", "", false, "must be an ISO 4217 currency code"},
+		{"", "", false, "must be an ISO 4217 currency code"}, {"usd", "", false, "usd is not quoted by any configured rate provider"},
+		{"CLF", "", false, "must be an ISO 4217 currency code"}, // a fund, not a currency to price in
+	}
+	for _, tt := range tests {
+		var fe fieldErrors
+		got, ok := checkCurrency(&fe, "currency", tt.in, priced)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("checkCurrency(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+		if !tt.ok && (len(fe) != 1 || fe[0].Field != "currency" || !strings.Contains(fe[0].Message, tt.msg)) {
+			t.Errorf("checkCurrency(%q) errors %+v; want one on currency saying %q", tt.in, fe, tt.msg)
+		}
 	}
 }

@@ -367,10 +367,11 @@ func (s *Service) expire(ctx context.Context, scope Scope, id string) (*Checkout
 // Rate returns the current price of BTC in currency.
 func (s *Service) Rate(ctx context.Context, currency string) (Rate, error) {
 	var fe fieldErrors
-	if _, ok := checkCurrency(&fe, "currency", currency, s.rates.Supports); !ok {
+	code, ok := checkCurrency(&fe, "currency", currency, s.rates.Supports)
+	if !ok {
 		return Rate{}, fe.err()
 	}
-	return s.rates.Rate(ctx, currency)
+	return s.rates.Rate(ctx, code)
 }
 
 // SupportsCurrency reports whether currency can be priced at all.

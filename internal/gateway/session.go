@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/satsrail/satsrail/internal/currency"
 )
 
 // SessionStatus is where a checkout session is in its life.
@@ -279,27 +281,17 @@ func buildLineItem(fe *fieldErrors, f string, li LineItemParams, currency string
 	return item, len(*fe) == before
 }
 
-// checkCurrency accepts a known, priced, lower-case currency code.
+// checkCurrency accepts an ISO 4217 code in any case that the rate source
+// can price, and returns it in lower case.
 func checkCurrency(fe *fieldErrors, field, c string, priced func(string) bool) (string, bool) {
-	_, known := currencyExponents[c]
-	_, lowerKnown := currencyExponents[strings.ToLower(c)]
+	code, known := currency.Normalize(c)
 	switch {
-	case !known && lowerKnown:
-		fe.add(field, "must be lower case, e.g. %q", strings.ToLower(c))
-	case !known || !priced(c):
-		fe.add(field, "must be one of %s", strings.Join(pricedList(priced), ", "))
+	case !known:
+		fe.add(field, "must be an ISO 4217 currency code such as usd, eur or brl")
+	case !priced(code):
+		fe.add(field, "%s is not quoted by any configured rate provider", code)
 	default:
-		return c, true
+		return code, true
 	}
 	return "", false
-}
-
-func pricedList(priced func(string) bool) []string {
-	var out []string
-	for _, c := range Currencies() {
-		if priced(c) {
-			out = append(out, c)
-		}
-	}
-	return out
 }

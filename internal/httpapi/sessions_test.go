@@ -80,7 +80,6 @@ func TestCreateCheckoutSessionValidation(t *testing.T) {
 		{"fractional amount", sessionBody(set("amount_cents", 10.5)), 422, []string{"checkout_session.amount_cents"}},
 		{"amount as string", sessionBody(set("amount_cents", "5000")), 422, []string{"checkout_session.amount_cents"}},
 		{"unknown currency", sessionBody(set("currency", "xyz")), 422, []string{"currency"}},
-		{"upper-case currency", sessionBody(set("currency", "USD")), 422, []string{"currency"}},
 		{"unpriced currency", sessionBody(set("currency", "gbp")), 422, []string{"currency"}},
 		{"missing success_url", sessionBody(del("success_url")), 422, []string{"success_url"}},
 		{"relative success_url", sessionBody(set("success_url", "/done")), 422, []string{"success_url"}},
@@ -335,7 +334,14 @@ func TestRates(t *testing.T) {
 	if o := e.do("GET", "/api/v1/rates?currency=eur", e.a.sk(), nil).obj(t); o["btc_price"] != "60000.50" || o["currency"] != "eur" {
 		t.Fatalf("eur: %v", o)
 	}
-	for _, q := range []string{"?currency=xyz", "?currency=USD", "?currency=gbp", "?cur=usd"} {
+	// A code in any case is the currency it names (ISO 4217 codes are upper
+	// case; satsrail's are lower).
+	for _, q := range []string{"?currency=USD", "?currency=Usd", "?currency=%20usd"} {
+		if o := e.do("GET", "/api/v1/rates"+q, e.a.sk(), nil).obj(t); o["currency"] != "usd" || o["btc_price"] != "65000.00" {
+			t.Errorf("%s: %v", q, o)
+		}
+	}
+	for _, q := range []string{"?currency=xyz", "?currency=btc", "?currency=gbp", "?currency=us", "?cur=usd"} {
 		if r := e.do("GET", "/api/v1/rates"+q, e.a.sk(), nil); r.status != 422 {
 			t.Errorf("%s: %d %s", q, r.status, r.body)
 		}
