@@ -181,8 +181,14 @@ type Rate struct {
 	SatsPerUnit string       `json:"sats_per_unit"`
 	Source      string       `json:"source"`
 	Sources     []RateSource `json:"sources"`
-	FetchedAt   time.Time    `json:"fetched_at"`
-	Note        string       `json:"note,omitempty"`
+	// SourcesAgreed is how many providers' quotes the price was made from
+	// (len(Sources)); 1 means a single source priced it, 0 a fixed rate.
+	SourcesAgreed int `json:"sources_agreed"`
+	// SourcesFresh is how many fresh quotes there were, those dropped as
+	// outliers included.
+	SourcesFresh int       `json:"sources_fresh"`
+	FetchedAt    time.Time `json:"fetched_at"`
+	Note         string    `json:"note,omitempty"`
 }
 
 // RateSource is one provider's price behind a Rate.

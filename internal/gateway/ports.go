@@ -22,7 +22,8 @@ type Rate struct {
 	Currency  string
 	BTCPrice  Decimal // major units of Currency per BTC
 	Source    string  // "median", "fixed", or a provider name
-	Sources   []Quote // the quotes the price was made from
+	Sources   []Quote // the quotes the price was made from: they agreed
+	Fresh     int     // fresh quotes there were, Sources plus the outliers dropped
 	FetchedAt time.Time
 	Note      string // why a fallback was used, if it was
 }

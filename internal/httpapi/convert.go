@@ -37,7 +37,8 @@ func toRate(r gateway.Rate) apitype.Rate {
 	out := apitype.Rate{
 		Object: "rate", Currency: r.Currency, BTCPrice: r.BTCPrice.StringFixed(2),
 		SatsPerUnit: gateway.SatsPerUnit(r.BTCPrice).StringFixed(2), Source: r.Source,
-		Sources: []apitype.RateSource{}, FetchedAt: r.FetchedAt, Note: r.Note,
+		Sources: []apitype.RateSource{}, SourcesAgreed: len(r.Sources), SourcesFresh: r.Fresh,
+		FetchedAt: r.FetchedAt, Note: r.Note,
 	}
 	for _, q := range r.Sources {
 		out.Sources = append(out.Sources, apitype.RateSource{Name: q.Provider, Price: q.Price.StringFixed(2), FetchedAt: q.FetchedAt})

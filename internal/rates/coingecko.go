@@ -2,12 +2,12 @@ package rates
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
@@ -15,10 +15,17 @@ import (
 // DefaultCoinGeckoURL is the public CoinGecko API.
 const DefaultCoinGeckoURL = "https://api.coingecko.com"
 
+// coinGeckoCurrencies are the ISO 4217 currencies among CoinGecko's
+// supported vs_currencies (/api/v3/simple/supported_vs_currencies).
+var coinGeckoCurrencies = newCurrencySet(`
+	usd aed ars aud bdt bhd bmd brl cad chf clp cny czk dkk eur gbp gel hkd huf idr ils inr jpy krw kwd
+	lkr mmk mxn myr ngn nok nzd php pkr pln rub sar sek sgd thb try twd uah vnd zar`)
+
 // CoinGecko reads the CoinGecko simple price, every currency in one request:
-// GET {BaseURL}/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur →
-// {"bitcoin":{"usd":64123.45,"eur":59000.1}}. Prices are JSON numbers, parsed
-// from their text without a float.
+// GET {BaseURL}/api/v3/simple/price?ids=bitcoin&vs_currencies=usd,eur&include_last_updated_at=true →
+// {"bitcoin":{"usd":64123.45,"eur":59000.1,"last_updated_at":1733486374}}.
+// Prices are JSON numbers, parsed from their text without a float;
+// last_updated_at (Unix seconds) dates them.
 type CoinGecko struct {
 	BaseURL string       // default DefaultCoinGeckoURL
 	Client  *http.Client // default a client with DefaultHTTPTimeout
@@ -27,12 +34,8 @@ type CoinGecko struct {
 // Name returns "coingecko".
 func (*CoinGecko) Name() string { return "coingecko" }
 
-// Supports reports whether CoinGecko prices BTC in currency; it prices every
-// currency satsrail knows.
-func (*CoinGecko) Supports(currency string) bool {
-	_, ok := gateway.CurrencyExponent(currency)
-	return ok
-}
+// Supports reports whether CoinGecko prices BTC in currency.
+func (*CoinGecko) Supports(currency string) bool { return coinGeckoCurrencies[currency] }
 
 // Fetch asks for every currency in one request.
 func (g *CoinGecko) Fetch(ctx context.Context, currencies []string) ([]gateway.Quote, error) {
@@ -43,7 +46,7 @@ func (g *CoinGecko) Fetch(ctx context.Context, currencies []string) ([]gateway.Q
 	for i, cur := range currencies {
 		vs[i] = url.QueryEscape(cur)
 	}
-	u := baseOr(g.BaseURL, DefaultCoinGeckoURL) + "/api/v3/simple/price?ids=bitcoin&vs_currencies=" + strings.Join(vs, ",")
+	u := baseOr(g.BaseURL, DefaultCoinGeckoURL) + "/api/v3/simple/price?ids=bitcoin&vs_currencies=" + strings.Join(vs, ",") + "&include_last_updated_at=true"
 	// map[string]any with UseNumber, not json.Number fields: encoding/json
 	// would accept a quoted string into a json.Number, and the documented
 	// answer has numbers.
@@ -55,25 +58,17 @@ func (g *CoinGecko) Fetch(ctx context.Context, currencies []string) ([]gateway.Q
 	if !ok || prices == nil {
 		return nil, errors.New(`coingecko: missing "bitcoin"`)
 	}
-	var quotes []gateway.Quote
-	var errs []error
-	for _, cur := range currencies {
+	at, err := unixTime(prices["last_updated_at"], time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("coingecko: last_updated_at: %w", err)
+	}
+	quotes, err := pick(g.Name(), currencies, func(cur string) (gateway.Decimal, bool, error) {
 		v, ok := prices[cur]
 		if !ok || v == nil {
-			errs = append(errs, fmt.Errorf("coingecko btc/%s: missing from the answer", cur))
-			continue
+			return gateway.Decimal{}, false, nil
 		}
-		n, ok := v.(json.Number)
-		if !ok {
-			errs = append(errs, fmt.Errorf("coingecko btc/%s: price is not a number", cur))
-			continue
-		}
-		p, err := parseNumberPrice(n)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("coingecko btc/%s: %w", cur, err))
-			continue
-		}
-		quotes = append(quotes, gateway.Quote{Provider: g.Name(), Currency: cur, Price: p})
-	}
-	return quotes, errors.Join(errs...)
+		p, err := numberPrice(v)
+		return p, true, err
+	})
+	return stamp(quotes, at), err
 }

@@ -13,7 +13,7 @@ import (
 // ProviderNames lists the providers ParseProviders knows, in the order it
 // builds them for an empty spec.
 func ProviderNames() []string {
-	return []string{"coinbase", "kraken", "bitstamp", "coingecko"}
+	return []string{"coinbase", "kraken", "bitstamp", "coingecko", "yadio", "blockchain", "bitso", "luno"}
 }
 
 // newProvider builds the named provider; base "" means its public API.
@@ -27,6 +27,14 @@ func newProvider(name, base string, client *http.Client) (Provider, bool) {
 		return &Bitstamp{BaseURL: base, Client: client}, true
 	case "coingecko":
 		return &CoinGecko{BaseURL: base, Client: client}, true
+	case "yadio":
+		return &Yadio{BaseURL: base, Client: client}, true
+	case "blockchain":
+		return &Blockchain{BaseURL: base, Client: client}, true
+	case "bitso":
+		return &Bitso{BaseURL: base, Client: client}, true
+	case "luno":
+		return &Luno{BaseURL: base, Client: client}, true
 	}
 	return nil, false
 }
@@ -95,9 +103,9 @@ func checkBaseURL(s string) error {
 }
 
 // ParseFixed parses the --fixed-rates flag, a comma-separated list of
-// currency=price: "usd=65000,eur=60000.50". Currencies must be ones
-// gateway.Currencies lists; prices are positive plain decimals. An empty
-// spec gives an empty map.
+// currency=price: "usd=65000,eur=60000.50". Currencies are ISO 4217 codes
+// in any case (gateway.Currencies); prices are positive plain decimals in
+// major units per BTC. An empty spec gives an empty map.
 func ParseFixed(spec string) (map[string]gateway.Decimal, error) {
 	fixed := map[string]gateway.Decimal{}
 	if strings.TrimSpace(spec) == "" {
@@ -110,7 +118,7 @@ func ParseFixed(spec string) (map[string]gateway.Decimal, error) {
 			return nil, fmt.Errorf("fixed rates: %q is not currency=price", item)
 		}
 		if !slices.Contains(gateway.Currencies(), cur) {
-			return nil, fmt.Errorf("fixed rates: unknown currency %q (known: %s)", cur, strings.Join(gateway.Currencies(), ", "))
+			return nil, fmt.Errorf("fixed rates: %q is not an ISO 4217 currency code", cur)
 		}
 		if _, dup := fixed[cur]; dup {
 			return nil, fmt.Errorf("fixed rates: %q listed twice", cur)

@@ -20,6 +20,14 @@ func baseURL(p Provider) string {
 		return p.BaseURL
 	case *CoinGecko:
 		return p.BaseURL
+	case *Yadio:
+		return p.BaseURL
+	case *Blockchain:
+		return p.BaseURL
+	case *Bitso:
+		return p.BaseURL
+	case *Luno:
+		return p.BaseURL
 	}
 	return "?"
 }
@@ -29,8 +37,9 @@ func TestParseProviders(t *testing.T) {
 		spec string
 		want []string // name or name=base
 	}{
-		{"", []string{"coinbase", "kraken", "bitstamp", "coingecko"}},
-		{"  ", []string{"coinbase", "kraken", "bitstamp", "coingecko"}},
+		{"", []string{"coinbase", "kraken", "bitstamp", "coingecko", "yadio", "blockchain", "bitso", "luno"}},
+		{"  ", []string{"coinbase", "kraken", "bitstamp", "coingecko", "yadio", "blockchain", "bitso", "luno"}},
+		{"Yadio,luno=http://127.0.0.1:9,BITSO,blockchain", []string{"yadio", "luno=http://127.0.0.1:9", "bitso", "blockchain"}},
 		{"kraken", []string{"kraken"}},
 		{"coinbase=http://127.0.0.1:8081,kraken", []string{"coinbase=http://127.0.0.1:8081", "kraken"}},
 		{" CoinGecko = https://proxy.example/cg/ , bitstamp=http://[::1]:9/", []string{"coingecko=https://proxy.example/cg/", "bitstamp=http://[::1]:9/"}},

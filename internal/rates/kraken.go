@@ -28,12 +28,11 @@ type Kraken struct {
 // Name returns "kraken".
 func (*Kraken) Name() string { return "kraken" }
 
-// Supports reports whether Kraken has a BTC market in currency; it has one for
-// every currency satsrail knows.
-func (*Kraken) Supports(currency string) bool {
-	_, ok := gateway.CurrencyExponent(currency)
-	return ok
-}
+// krakenCurrencies are the fiat currencies Kraken trades BTC against.
+var krakenCurrencies = newCurrencySet("usd eur gbp cad chf jpy aud")
+
+// Supports reports whether Kraken has a BTC market in currency.
+func (*Kraken) Supports(currency string) bool { return krakenCurrencies[currency] }
 
 // Fetch asks for every currency in one ticker request.
 func (k *Kraken) Fetch(ctx context.Context, currencies []string) ([]gateway.Quote, error) {

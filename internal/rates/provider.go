@@ -23,7 +23,11 @@ import (
 // Fetch prices bitcoin in each of currencies (lower-case ISO 4217 codes the
 // provider Supports). It may return the quotes it did get together with an
 // error naming what failed; callers keep the quotes and report the error.
-// Quotes carry Provider, Currency and Price; the caller stamps FetchedAt.
+// Quotes carry Provider, Currency and Price. FetchedAt is zero, or the time
+// the provider's answer says the price is from (Bitso's created_at, Luno's
+// and Yadio's timestamp, CoinGecko's last_updated_at): the Source stamps
+// each quote with the time it asked, or that time when it is earlier, so a
+// provider serving an old price cannot pass it off as fresh.
 type Provider interface {
 	Name() string
 	Supports(currency string) bool
@@ -202,4 +206,61 @@ func fetchEach(ctx context.Context, name string, currencies []string, one func(c
 		quotes = append(quotes, r.q)
 	}
 	return quotes, errors.Join(errs...)
+}
+
+// pick builds the quotes of the currencies asked from one answer that
+// prices many: price returns a currency's price, false when the answer
+// lacks it, or an error when what it has is no price. It returns the
+// quotes it could make and an error for each currency it could not.
+func pick(name string, currencies []string, price func(cur string) (gateway.Decimal, bool, error)) ([]gateway.Quote, error) {
+	var quotes []gateway.Quote
+	var errs []error
+	for _, cur := range currencies {
+		p, ok, err := price(cur)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s btc/%s: %w", name, cur, err))
+		case !ok:
+			errs = append(errs, fmt.Errorf("%s btc/%s: missing from the answer", name, cur))
+		default:
+			quotes = append(quotes, gateway.Quote{Provider: name, Currency: cur, Price: p})
+		}
+	}
+	return quotes, errors.Join(errs...)
+}
+
+// numberPrice reads a price sent as a JSON number (decoded with UseNumber
+// into an any), refusing strings, null and anything else.
+func numberPrice(v any) (gateway.Decimal, error) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return gateway.Decimal{}, errors.New("price is not a number")
+	}
+	return parseNumberPrice(n)
+}
+
+// stamp sets FetchedAt of every quote to at (a provider's own time for its
+// prices; zero leaves them unset).
+func stamp(quotes []gateway.Quote, at time.Time) []gateway.Quote {
+	for i := range quotes {
+		quotes[i].FetchedAt = at
+	}
+	return quotes
+}
+
+// unixTime reads a JSON number (decoded with UseNumber) counting unit since
+// the Unix epoch; nil (absent) gives the zero time.
+func unixTime(v any, unit time.Duration) (time.Time, error) {
+	if v == nil {
+		return time.Time{}, nil
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, errors.New("not a number")
+	}
+	i, err := n.Int64()
+	if err != nil || i <= 0 {
+		return time.Time{}, fmt.Errorf("not a positive integer: %s", n)
+	}
+	return time.Unix(0, 0).Add(time.Duration(i) * unit).UTC(), nil
 }

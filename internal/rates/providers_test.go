@@ -19,9 +19,19 @@ import (
 type providerKind struct {
 	name string
 	new  func(base string, c *http.Client) Provider
+	// curs are three currencies the provider quotes, for the shared tests;
+	// default usd, eur, gbp.
+	curs []string
 	// answer serves the documented response for prices (raw wire text per
 	// currency), checking the request is the documented one.
 	answer func(t *testing.T, w http.ResponseWriter, r *http.Request, prices map[string]string)
+}
+
+func (k providerKind) currencies() []string {
+	if k.curs == nil {
+		return []string{"usd", "eur", "gbp"}
+	}
+	return k.curs
 }
 
 // krakenKeys are the result keys Kraken really uses for BTC pairs.
@@ -35,15 +45,16 @@ var providerKinds = []providerKind{
 		name: "coinbase",
 		new:  func(base string, c *http.Client) Provider { return &Coinbase{BaseURL: base, Client: c} },
 		answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, prices map[string]string) {
-			cur, ok := strings.CutPrefix(r.URL.Path, "/v2/prices/BTC-")
-			cur, ok2 := strings.CutSuffix(cur, "/spot")
-			p, ok3 := prices[strings.ToLower(cur)]
-			if !ok || !ok2 || !ok3 || cur != strings.ToUpper(cur) {
+			if r.URL.Path != "/v2/exchange-rates" || r.URL.Query().Get("currency") != "BTC" {
 				t.Errorf("coinbase: unexpected request %s", r.URL)
 				http.Error(w, `{"errors":[{"id":"not_found","message":"Not found"}]}`, http.StatusNotFound)
 				return
 			}
-			fmt.Fprintf(w, `{"data":{"amount":%q,"base":"BTC","currency":%q}}`, p, cur)
+			rates := map[string]string{"BTC": "1", "ETH": "25.0980156868348"}
+			for cur, p := range prices {
+				rates[strings.ToUpper(cur)] = p
+			}
+			json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"currency": "BTC", "rates": rates}})
 		},
 	},
 	{
@@ -102,7 +113,74 @@ var providerKinds = []providerKind{
 				}
 				parts = append(parts, fmt.Sprintf("%q:%s", cur, p)) // a JSON number
 			}
+			if q.Get("include_last_updated_at") != "true" {
+				t.Errorf("coingecko: no include_last_updated_at in %s", r.URL)
+			}
+			parts = append(parts, fmt.Sprintf(`"last_updated_at":%d`, t0.Add(-20*time.Second).Unix()))
 			fmt.Fprintf(w, `{"bitcoin":{%s}}`, strings.Join(parts, ","))
+		},
+	},
+	{
+		name: "yadio",
+		new:  func(base string, c *http.Client) Provider { return &Yadio{BaseURL: base, Client: c} },
+		answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, prices map[string]string) {
+			if r.URL.Path != "/exrates/BTC" {
+				t.Errorf("yadio: unexpected request %s", r.URL)
+			}
+			parts := []string{`"BTC":1`}
+			for cur, p := range prices {
+				parts = append(parts, fmt.Sprintf("%q:%s", strings.ToUpper(cur), p)) // a JSON number
+			}
+			fmt.Fprintf(w, `{"BTC":{%s},"base":"BTC","timestamp":%d}`, strings.Join(parts, ","), t0.Add(-time.Minute).UnixMilli())
+		},
+	},
+	{
+		name: "blockchain",
+		new:  func(base string, c *http.Client) Provider { return &Blockchain{BaseURL: base, Client: c} },
+		answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, prices map[string]string) {
+			if r.URL.Path != "/ticker" {
+				t.Errorf("blockchain: unexpected request %s", r.URL)
+			}
+			var parts []string
+			for cur, p := range prices {
+				C := strings.ToUpper(cur)
+				parts = append(parts, fmt.Sprintf(`%q:{"15m":%s,"last":%s,"buy":%s,"sell":%s,"symbol":%q}`, C, p, p, p, p, C))
+			}
+			fmt.Fprintf(w, `{%s}`, strings.Join(parts, ","))
+		},
+	},
+	{
+		name: "bitso",
+		new:  func(base string, c *http.Client) Provider { return &Bitso{BaseURL: base, Client: c} },
+		curs: []string{"usd", "mxn", "brl"},
+		answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, prices map[string]string) {
+			book := r.URL.Query().Get("book")
+			cur, ok := strings.CutPrefix(book, "btc_")
+			p, ok2 := prices[cur]
+			if r.URL.Path != "/v3/ticker/" || !ok || !ok2 {
+				t.Errorf("bitso: unexpected request %s", r.URL)
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"success":false,"error":{"code":"0301","message":"Unknown OrderBook"}}`)
+				return
+			}
+			fmt.Fprintf(w, `{"success":true,"payload":{"high":"2055553.77","last":%q,"created_at":%q,"book":%q,"volume":"38.41830212","vwap":"2013352.3267130","low":"1956612.58","ask":"2019218.03","bid":"2019208.03","change_24":"26451.63"}}`,
+				p, t0.Add(-8*time.Second).Format("2006-01-02T15:04:05-07:00"), book)
+		},
+	},
+	{
+		name: "luno",
+		new:  func(base string, c *http.Client) Provider { return &Luno{BaseURL: base, Client: c} },
+		curs: []string{"zar", "ngn", "eur"},
+		answer: func(t *testing.T, w http.ResponseWriter, r *http.Request, prices map[string]string) {
+			if r.URL.Path != "/api/1/tickers" {
+				t.Errorf("luno: unexpected request %s", r.URL)
+			}
+			tickers := []map[string]any{{"pair": "ETHZAR", "timestamp": t0.UnixMilli(), "bid": "70543.00", "ask": "70611.00", "last_trade": "70543.00", "rolling_24_hour_volume": "112.31", "status": "ACTIVE"}}
+			for cur, p := range prices {
+				tickers = append(tickers, map[string]any{"pair": "XBT" + strings.ToUpper(cur), "timestamp": t0.Add(-5 * time.Second).UnixMilli(),
+					"bid": p, "ask": p, "last_trade": p, "rolling_24_hour_volume": "18.734201", "status": "ACTIVE"})
+			}
+			json.NewEncoder(w).Encode(map[string]any{"tickers": tickers})
 		},
 	},
 }
@@ -152,16 +230,20 @@ func checkQuotes(t *testing.T, provider string, got []gateway.Quote, want map[st
 
 func TestProvidersGoodAnswer(t *testing.T) {
 	// Raw wire texts and the exact decimals they must become.
-	prices := map[string]string{"usd": "64123.45", "eur": "59000.10000", "gbp": "51234.5"}
-	want := map[string]string{"usd": "64123.45", "eur": "59000.1", "gbp": "51234.5"}
+	raw := []string{"64123.45", "59000.10000", "51234.5"}
+	exact := []string{"64123.45", "59000.1", "51234.5"}
 	for _, k := range providerKinds {
 		t.Run(k.name, func(t *testing.T) {
+			prices, want := map[string]string{}, map[string]string{}
+			for i, c := range k.currencies() {
+				prices[c], want[c] = raw[i], exact[i]
+			}
 			srv := serve(t, func(w http.ResponseWriter, r *http.Request) { k.answer(t, w, r, prices) })
 			p := k.new(srv.URL, srv.Client())
 			if p.Name() != k.name {
 				t.Errorf("Name() = %q", p.Name())
 			}
-			got, err := p.Fetch(context.Background(), []string{"usd", "eur", "gbp"})
+			got, err := p.Fetch(context.Background(), k.currencies())
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
 			}
@@ -180,7 +262,7 @@ func TestProvidersBadAnswers(t *testing.T) {
 	}
 	price := func(p string) func(*testing.T, providerKind, http.ResponseWriter, *http.Request) {
 		return func(t *testing.T, k providerKind, w http.ResponseWriter, r *http.Request) {
-			k.answer(t, w, r, map[string]string{"usd": p})
+			k.answer(t, w, r, map[string]string{k.currencies()[0]: p})
 		}
 	}
 	tests := []struct {
@@ -208,7 +290,7 @@ func TestProvidersBadAnswers(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(k.name+"/"+tc.name, func(t *testing.T) {
 				srv := serve(t, func(w http.ResponseWriter, r *http.Request) { tc.handler(t, k, w, r) })
-				got, err := k.new(srv.URL, srv.Client()).Fetch(context.Background(), []string{"usd"})
+				got, err := k.new(srv.URL, srv.Client()).Fetch(context.Background(), k.currencies()[:1])
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("Fetch error = %v, want one containing %q", err, tc.wantErr)
 				}
@@ -226,13 +308,15 @@ func TestProvidersMissingFields(t *testing.T) {
 		body     string
 		wantErr  string
 	}{
-		{"coinbase", `{"data":{"base":"BTC","currency":"USD"}}`, `missing "data.amount"`},
-		{"coinbase", `{"data":{"amount":"","base":"BTC","currency":"USD"}}`, `missing "data.amount"`},
-		{"coinbase", `{"data":{"amount":"64000","base":"BTC","currency":"EUR"}}`, `not USD`},
-		{"coinbase", `{"data":{"amount":"64000","base":"ETH","currency":"USD"}}`, `not BTC`},
-		{"coinbase", `{"data":{"amount":64000,"base":"BTC","currency":"USD"}}`, `malformed JSON`},
-		{"coinbase", `{"data":{"amount":"6.4e4","base":"BTC","currency":"USD"}}`, `invalid decimal`},
-		{"coinbase", `{"errors":[{"id":"not_found","message":"Invalid currency"}]}`, `missing "data"`},
+		{"coinbase", `{"data":{"currency":"BTC","rates":{}}}`, `btc/usd: missing from the answer`},
+		{"coinbase", `{"data":{"currency":"BTC","rates":{"USD":""}}}`, `btc/usd: missing from the answer`},
+		{"coinbase", `{"data":{"currency":"BTC","rates":{"usd":"99312.47"}}}`, `btc/usd: missing from the answer`},
+		{"coinbase", `{"data":{"currency":"ETH","rates":{"USD":"3900.12"}}}`, `not BTC`},
+		{"coinbase", `{"data":{"currency":"BTC"}}`, `missing "data.rates"`},
+		{"coinbase", `{"data":{"currency":"BTC","rates":{"USD":99312.47}}}`, `malformed JSON`},
+		{"coinbase", `{"data":{"currency":"BTC","rates":{"USD":"9.9e4"}}}`, `invalid decimal`},
+		{"coinbase", `{"data":{"currency":"BTC","rates":{"USD":"0.00"}}}`, `not positive`},
+		{"coinbase", `{"errors":[{"id":"invalid_request","message":"Invalid currency (XYZ)"}]}`, `missing "data"`},
 		{"kraken", `{"error":[],"result":{}}`, `pair missing`},
 		{"kraken", `{"error":[]}`, `missing "result"`},
 		{"kraken", `{"error":[],"result":{"XXBTZUSD":{"a":["1","1","1"]}}}`, `missing last trade price`},
@@ -250,6 +334,32 @@ func TestProvidersMissingFields(t *testing.T) {
 		{"coingecko", `{"bitcoin":{"usd":"64000"}}`, `not a number`},
 		{"coingecko", `{"bitcoin":{"usd":1e999999999}}`, `unusable number`},
 		{"coingecko", `{"bitcoin":[64000]}`, `malformed JSON`},
+		{"coingecko", `{"bitcoin":{"usd":64000,"last_updated_at":"1733486374"}}`, `last_updated_at: not a number`},
+		{"coingecko", `{"bitcoin":{"usd":64000,"last_updated_at":-5}}`, `last_updated_at: not a positive integer`},
+		{"yadio", `{"base":"BTC","timestamp":1733486340173}`, `missing "BTC"`},
+		{"yadio", `{"BTC":{"EUR":94000.5},"base":"BTC","timestamp":1733486340173}`, `btc/usd: missing from the answer`},
+		{"yadio", `{"BTC":{"USD":"99312.47"},"base":"BTC"}`, `not a number`},
+		{"yadio", `{"BTC":{"USD":0},"base":"BTC"}`, `not positive`},
+		{"yadio", `{"USD":{"BTC":0.00001007},"base":"USD","timestamp":1733486340173}`, `not BTC`},
+		{"yadio", `{"BTC":{"USD":99312.47},"base":"BTC","timestamp":"now"}`, `timestamp: not a number`},
+		{"blockchain", `{"EUR":{"last":94000.5,"symbol":"EUR"}}`, `btc/usd: missing from the answer`},
+		{"blockchain", `{"USD":{"15m":99300,"symbol":"USD"}}`, `btc/usd: missing from the answer`},
+		{"blockchain", `{"USD":{"last":"99300","symbol":"USD"}}`, `not a number`},
+		{"blockchain", `{"USD":{"last":99300,"symbol":"EUR"}}`, `entry is for "EUR"`},
+		{"blockchain", `{"USD":{"last":-1,"symbol":"USD"}}`, `not positive`},
+		{"blockchain", `{"USD":[99300]}`, `malformed JSON`},
+		{"bitso", `{"success":false,"error":{"code":"0301","message":"Unknown OrderBook btc_usd"}}`, `API error 0301`},
+		{"bitso", `{"success":true,"payload":{"book":"btc_mxn","last":"2019208.03","created_at":"2024-12-06T11:59:52+00:00"}}`, `book "btc_mxn"`},
+		{"bitso", `{"success":true,"payload":{"book":"btc_usd","created_at":"2024-12-06T11:59:52+00:00"}}`, `missing "last"`},
+		{"bitso", `{"success":true,"payload":{"book":"btc_usd","last":"99312.47"}}`, `created_at "": not a time`},
+		{"bitso", `{"success":true,"payload":{"book":"btc_usd","last":"0.00","created_at":"2024-12-06T11:59:52+00:00"}}`, `not positive`},
+		{"bitso", `{"success":true,"payload":{"book":"btc_usd","last":99312.47,"created_at":"2024-12-06T11:59:52+00:00"}}`, `malformed JSON`},
+		{"luno", `{"tickers":[]}`, `btc/usd: missing from the answer`},
+		{"luno", `{"tickers":[{"pair":"XBTUSD","timestamp":1733486395112,"last_trade":"99312.47","status":"DISABLED"}]}`, `market status is "DISABLED"`},
+		{"luno", `{"tickers":[{"pair":"XBTUSD","timestamp":1733486395112,"last_trade":"99312.47","status":"POSTONLY"}]}`, `market status is "POSTONLY"`},
+		{"luno", `{"tickers":[{"pair":"XBTUSD","last_trade":"99312.47","status":"ACTIVE"}]}`, `missing "timestamp"`},
+		{"luno", `{"tickers":[{"pair":"XBTUSD","timestamp":1733486395112,"last_trade":"-3","status":"ACTIVE"}]}`, `not positive`},
+		{"luno", `{"tickers":{"XBTUSD":{}}}`, `malformed JSON`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.provider+"/"+tc.body, func(t *testing.T) {
@@ -258,6 +368,8 @@ func TestProvidersMissingFields(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Fetch picks whatever it is asked for (Source asks only what
+			// Supports allows), so every row asks for usd.
 			got, err := p[0].Fetch(context.Background(), []string{"usd"})
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("Fetch error = %v, want one containing %q", err, tc.wantErr)
@@ -359,19 +471,15 @@ func TestKrakenCurrency(t *testing.T) {
 	}
 }
 
-func TestCoinbasePartialFailure(t *testing.T) {
+func TestCoinbasePartialAnswer(t *testing.T) {
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/v2/prices/BTC-EUR/spot" {
-			http.Error(w, `{"errors":[]}`, http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprint(w, `{"data":{"amount":"64123.45","base":"BTC","currency":"USD"}}`)
+		fmt.Fprint(w, `{"data":{"currency":"BTC","rates":{"USD":"64123.45","JPY":"9612345","KWD":"19714.123","ETH":"25.09"}}}`)
 	})
-	got, err := (&Coinbase{BaseURL: srv.URL + "/", Client: srv.Client()}).Fetch(context.Background(), []string{"usd", "eur"})
-	if err == nil || !strings.Contains(err.Error(), "coinbase btc/eur") || !strings.Contains(err.Error(), "503") {
-		t.Errorf("Fetch error = %v, want btc/eur 503", err)
+	got, err := (&Coinbase{BaseURL: srv.URL + "/", Client: srv.Client()}).Fetch(context.Background(), []string{"usd", "eur", "jpy", "kwd"})
+	if err == nil || !strings.Contains(err.Error(), "coinbase btc/eur: missing from the answer") || strings.Contains(err.Error(), "usd") {
+		t.Errorf("Fetch error = %v, want only btc/eur missing", err)
 	}
-	checkQuotes(t, "coinbase", got, map[string]string{"usd": "64123.45"})
+	checkQuotes(t, "coinbase", got, map[string]string{"usd": "64123.45", "jpy": "9612345", "kwd": "19714.123"})
 }
 
 func TestBitstampCurrencies(t *testing.T) {

@@ -165,10 +165,14 @@ func (s *Source) refreshOne(parent context.Context, p Provider, curs []string) {
 			continue
 		}
 		k := quoteKey{name, q.Currency}
-		if old, ok := s.quotes[k]; ok && old.FetchedAt.After(at) {
-			continue // a round that started later already answered
+		fetched := at
+		if !q.FetchedAt.IsZero() && q.FetchedAt.Before(at) {
+			fetched = q.FetchedAt.UTC() // the provider says its price is older
 		}
-		s.quotes[k] = gateway.Quote{Provider: name, Currency: q.Currency, Price: q.Price, FetchedAt: at}
+		if old, ok := s.quotes[k]; ok && old.FetchedAt.After(fetched) {
+			continue // a round that started later, or a newer price, already answered
+		}
+		s.quotes[k] = gateway.Quote{Provider: name, Currency: q.Currency, Price: q.Price, FetchedAt: fetched}
 	}
 }
 
@@ -213,7 +217,7 @@ func (s *Source) Rate(_ context.Context, currency string) (gateway.Rate, error) 
 		return gateway.Rate{}, &gateway.Error{
 			Code:    gateway.CodeValidation,
 			Message: fmt.Sprintf("Currency %q is not supported.", currency),
-			Fields:  []gateway.FieldError{{Field: "currency", Message: fmt.Sprintf("must be one of %s", strings.Join(s.supported(), ", "))}},
+			Fields:  []gateway.FieldError{{Field: "currency", Message: fmt.Sprintf("%s is not quoted by any configured rate provider", currency)}},
 		}
 	}
 	now := s.now()
@@ -250,6 +254,7 @@ func (s *Source) Rate(_ context.Context, currency string) (gateway.Rate, error) 
 		BTCPrice:  gateway.DecimalFromRat(median(used)),
 		Source:    "median",
 		Sources:   used,
+		Fresh:     len(fresh),
 		FetchedAt: oldest,
 	}, nil
 }
@@ -259,17 +264,6 @@ func errUnavailable(currency string) error {
 		Code:    gateway.CodeRateUnavailable,
 		Message: fmt.Sprintf("No trustworthy BTC/%s price is available right now.", strings.ToUpper(currency)),
 	}
-}
-
-// supported lists the currencies Supports accepts.
-func (s *Source) supported() []string {
-	var out []string
-	for _, c := range s.currencies {
-		if s.Supports(c) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // withoutOutliers drops, when there are enough quotes to judge, those
