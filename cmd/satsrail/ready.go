@@ -73,10 +73,14 @@ func priceAges(src *rates.Source) func() []metrics.PriceAge {
 	return func() []metrics.PriceAge {
 		now := time.Now()
 		var out []metrics.PriceAge
+		var curs []string // the currencies some provider has quoted, in order
 		for _, q := range src.Quotes() {
 			out = append(out, metrics.PriceAge{Currency: q.Currency, Source: q.Provider, Age: now.Sub(q.FetchedAt)})
+			if len(curs) == 0 || curs[len(curs)-1] != q.Currency {
+				curs = append(curs, q.Currency)
+			}
 		}
-		for _, cur := range gateway.Currencies() {
+		for _, cur := range curs {
 			if r, err := src.Rate(context.Background(), cur); err == nil && r.Source == "median" {
 				out = append(out, metrics.PriceAge{Currency: cur, Source: "median", Age: now.Sub(r.FetchedAt)})
 			}

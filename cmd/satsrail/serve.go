@@ -77,7 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.publicURL, "public-url", "", "public base URL of this gateway, used to build checkout_url (default http://<addr>)")
 	fs.DurationVar(&c.checkoutTTL, "checkout-ttl", gateway.DefaultCheckoutTTL, "checkout session lifetime unless the merchant sets its own (at least 10s)")
 	fs.StringVar(&c.fixedRates, "fixed-rates", "", "fallback BTC prices used when no provider answers, e.g. usd=65000,eur=60000")
-	fs.StringVar(&c.rateProviders, "rate-providers", "", "price providers and optional base URLs, e.g. coinbase=URL,kraken=URL (default: coinbase, kraken, bitstamp, coingecko)")
+	fs.StringVar(&c.rateProviders, "rate-providers", "", "price providers and optional base URLs, e.g. coinbase,kraken,yadio=URL (default: all of coinbase, kraken, bitstamp, coingecko, yadio, blockchain, bitso, luno)")
 	fs.DurationVar(&c.rateInterval, "rate-interval", rates.DefaultInterval, "time between price refreshes")
 	fs.BoolVar(&c.demo, "demo", false, "create (or re-key) a demo merchant, print its test keys and a curl, and fall back to fixed demo prices offline")
 	fs.Int64Var(&c.maxAmountCents, "max-amount-cents", int64(gateway.DefaultMaxAmountCents), "largest checkout amount in minor units")
