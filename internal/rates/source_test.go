@@ -182,6 +182,9 @@ func TestRateMedian(t *testing.T) {
 			if got := sourceNames(r); !slices.Equal(got, tc.used) {
 				t.Errorf("Sources = %v, want %v", got, tc.used)
 			}
+			if r.Fresh != len(tc.prices) {
+				t.Errorf("Fresh = %d, want %d", r.Fresh, len(tc.prices))
+			}
 			for _, q := range r.Sources {
 				if q.Currency != "usd" || !q.FetchedAt.Equal(t0) {
 					t.Errorf("source quote %+v, want usd fetched at %v", q, t0)
@@ -619,5 +622,50 @@ func TestRefreshLaterRoundWins(t *testing.T) {
 	r := mustRate(t, s.src, "usd")
 	if r.BTCPrice.Cmp(dec(t, "64000")) != 0 || !r.FetchedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("Rate = %s at %v, want round 2's 64000 at %v", r.BTCPrice, r.FetchedAt, t0.Add(time.Minute))
+	}
+}
+
+// datedProvider quotes usd at a time of its own.
+type datedProvider struct {
+	name  string
+	price string
+	at    time.Time
+}
+
+func (d *datedProvider) Name() string           { return d.name }
+func (d *datedProvider) Supports(c string) bool { return c == "usd" }
+func (d *datedProvider) Fetch(_ context.Context, curs []string) ([]gateway.Quote, error) {
+	p, err := gateway.ParseDecimal(d.price)
+	return []gateway.Quote{{Provider: d.name, Currency: "usd", Price: p, FetchedAt: d.at}}, err
+}
+
+// TestRateProviderTime: a quote is as old as the provider's own time says
+// when that is earlier than the round; a time in the future (a skewed
+// clock) does not make a quote fresher than the round that fetched it; an
+// older answer never replaces a newer one.
+func TestRateProviderTime(t *testing.T) {
+	old := &datedProvider{name: "old", price: "64000", at: t0.Add(-9 * time.Minute)}
+	future := &datedProvider{name: "future", price: "64010", at: t0.Add(time.Hour)}
+	s := newSetup(t, Config{Providers: []Provider{old, future}})
+	s.src.Refresh(context.Background())
+	qs := s.src.Quotes()
+	if len(qs) != 2 || qs[0].Provider != "future" || !qs[0].FetchedAt.Equal(t0) || qs[1].Provider != "old" || !qs[1].FetchedAt.Equal(old.at) {
+		t.Fatalf("quotes %+v", qs)
+	}
+	if r := mustRate(t, s.src, "usd"); r.Fresh != 2 || !r.FetchedAt.Equal(old.at) {
+		t.Errorf("at t0: %+v", r)
+	}
+	// Two minutes on, "old" is past MaxRateAge by its own time.
+	s.clock.Advance(2 * time.Minute)
+	if r := mustRate(t, s.src, "usd"); r.Fresh != 1 || sourceNames(r)[0] != "future" {
+		t.Errorf("two minutes on: %+v", r)
+	}
+	// A provider going back in time does not replace its newer quote.
+	old.at, old.price = t0.Add(-20*time.Minute), "1"
+	s.src.Refresh(context.Background())
+	for _, q := range s.src.Quotes() {
+		if q.Provider == "old" && q.Price.Cmp(dec(t, "64000")) != 0 {
+			t.Errorf("an older answer replaced a newer one: %+v", q)
+		}
 	}
 }
