@@ -186,7 +186,7 @@ var providerKinds = []providerKind{
 }
 
 // serve starts a loopback server whose handler also checks the User-Agent.
-func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
+func serve(t testing.TB, h http.HandlerFunc) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ua := r.Header.Get("User-Agent"); ua != "satsrail" {

@@ -204,7 +204,7 @@ func setOrDelete(m map[string]any, k string, v any) {
 
 // serveRecorded serves a provider's recorded answers on loopback, each
 // passed through edit (nil: as recorded) first.
-func serveRecorded(t *testing.T, k recordedKind, edit func(file string, doc any) any) string {
+func serveRecorded(t testing.TB, k recordedKind, edit func(file string, doc any) any) string {
 	t.Helper()
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		name := k.file(r)
@@ -243,7 +243,7 @@ func serveRecorded(t *testing.T, k recordedKind, edit func(file string, doc any)
 
 // recordedProvider builds k's provider, through ParseProviders as main does,
 // against its recorded answers.
-func recordedProvider(t *testing.T, k recordedKind, edit func(file string, doc any) any) Provider {
+func recordedProvider(t testing.TB, k recordedKind, edit func(file string, doc any) any) Provider {
 	t.Helper()
 	ps, err := ParseProviders(k.name+"="+serveRecorded(t, k, edit), &http.Client{Timeout: 5 * time.Second})
 	if err != nil {
@@ -387,7 +387,7 @@ func TestRecordedStale(t *testing.T) {
 // recordedSource is a Source over every provider, each serving its
 // recorded answer, refreshed once at recordedAt, pricing every ISO 4217
 // currency.
-func recordedSource(t *testing.T) *Source {
+func recordedSource(t testing.TB) *Source {
 	t.Helper()
 	var ps []Provider
 	for _, k := range recordedKinds {

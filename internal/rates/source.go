@@ -65,10 +65,10 @@ type Source struct {
 	log          *slog.Logger
 
 	mu     sync.RWMutex
-	quotes map[quoteKey]gateway.Quote // latest quote per provider and currency
+	// quotes holds the latest quote per currency and provider; by currency
+	// first, so Rate reads only its currency's few quotes of the hundreds.
+	quotes map[string]map[string]gateway.Quote
 }
-
-type quoteKey struct{ provider, currency string }
 
 var _ gateway.RateSource = (*Source)(nil)
 
@@ -81,7 +81,7 @@ func New(cfg Config) *Source {
 		fixed:        map[string]gateway.Decimal{},
 		now:          cfg.Now,
 		log:          cfg.Logger,
-		quotes:       map[quoteKey]gateway.Quote{},
+		quotes:       map[string]map[string]gateway.Quote{},
 	}
 	curs := cfg.Currencies
 	if len(curs) == 0 {
@@ -164,15 +164,19 @@ func (s *Source) refreshOne(parent context.Context, p Provider, curs []string) {
 		if !slices.Contains(curs, q.Currency) || checkPrice(q.Price) != nil {
 			continue
 		}
-		k := quoteKey{name, q.Currency}
 		fetched := at
 		if !q.FetchedAt.IsZero() && q.FetchedAt.Before(at) {
 			fetched = q.FetchedAt.UTC() // the provider says its price is older
 		}
-		if old, ok := s.quotes[k]; ok && old.FetchedAt.After(fetched) {
+		byProvider := s.quotes[q.Currency]
+		if byProvider == nil {
+			byProvider = map[string]gateway.Quote{}
+			s.quotes[q.Currency] = byProvider
+		}
+		if old, ok := byProvider[name]; ok && old.FetchedAt.After(fetched) {
 			continue // a round that started later, or a newer price, already answered
 		}
-		s.quotes[k] = gateway.Quote{Provider: name, Currency: q.Currency, Price: q.Price, FetchedAt: fetched}
+		byProvider[name] = gateway.Quote{Provider: name, Currency: q.Currency, Price: q.Price, FetchedAt: fetched}
 	}
 }
 
@@ -181,9 +185,11 @@ func (s *Source) refreshOne(parent context.Context, p Provider, curs []string) {
 // see), ordered by currency then provider.
 func (s *Source) Quotes() []gateway.Quote {
 	s.mu.RLock()
-	out := make([]gateway.Quote, 0, len(s.quotes))
-	for _, q := range s.quotes {
-		out = append(out, q)
+	var out []gateway.Quote
+	for _, byProvider := range s.quotes {
+		for _, q := range byProvider {
+			out = append(out, q)
+		}
 	}
 	s.mu.RUnlock()
 	slices.SortFunc(out, func(a, b gateway.Quote) int {
@@ -223,8 +229,8 @@ func (s *Source) Rate(_ context.Context, currency string) (gateway.Rate, error) 
 	now := s.now()
 	var fresh []gateway.Quote
 	s.mu.RLock()
-	for k, q := range s.quotes {
-		if k.currency == currency && now.Sub(q.FetchedAt) <= gateway.MaxRateAge {
+	for _, q := range s.quotes[currency] {
+		if now.Sub(q.FetchedAt) <= gateway.MaxRateAge {
 			fresh = append(fresh, q)
 		}
 	}

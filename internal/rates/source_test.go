@@ -97,7 +97,7 @@ type setup struct {
 	logs  *syncBuffer
 }
 
-func newSetup(t *testing.T, cfg Config) setup {
+func newSetup(t testing.TB, cfg Config) setup {
 	t.Helper()
 	s := setup{clock: &clock{t: t0}, logs: &syncBuffer{}}
 	cfg.Now = s.clock.Now
