@@ -64,7 +64,7 @@ type Source struct {
 	now          func() time.Time
 	log          *slog.Logger
 
-	mu     sync.RWMutex
+	mu sync.RWMutex
 	// quotes holds the latest quote per currency and provider; by currency
 	// first, so Rate reads only its currency's few quotes of the hundreds.
 	quotes map[string]map[string]gateway.Quote
