@@ -13,11 +13,17 @@ import (
 // provider never offers what satsrail cannot price.
 type currencySet map[string]bool
 
+// leftOut lists the codes newCurrencySet left out, for the test that keeps
+// the providers' lists to ISO codes (a typo would otherwise go unseen).
+var leftOut []string
+
 func newCurrencySet(codes string) currencySet {
 	s := currencySet{}
 	for _, c := range strings.Fields(codes) {
 		if code, ok := currency.Normalize(c); ok {
 			s[code] = true
+		} else {
+			leftOut = append(leftOut, c)
 		}
 	}
 	return s

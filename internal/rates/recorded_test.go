@@ -455,3 +455,22 @@ func TestRecordedOutliers(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageListsAreISO: every code in a provider's coverage list is an
+// active ISO 4217 currency, and each provider quotes as many as its doc says.
+func TestCoverageListsAreISO(t *testing.T) {
+	if len(leftOut) != 0 {
+		t.Errorf("coverage lists name codes ISO 4217 does not: %v", leftOut)
+	}
+	for name, set := range map[string]currencySet{
+		"coinbase": coinbaseCurrencies, "kraken": krakenCurrencies, "coingecko": coinGeckoCurrencies, "yadio": yadioCurrencies,
+		"blockchain": blockchainCurrencies, "bitso": bitsoCurrencies, "luno": lunoCurrencies,
+	} {
+		t.Logf("%s quotes %d currencies", name, len(set))
+		for _, c := range set.sorted() {
+			if !currency.Known(c) {
+				t.Errorf("%s: %s", name, c)
+			}
+		}
+	}
+}
