@@ -20,7 +20,9 @@
 // WithBackoff) when the connection fails, on 5xx, on 409
 // idempotency_in_progress and on 429 rate_limited (waiting at least the
 // Retry-After the server sent, up to WithMaxRetryAfter); never on another
-// 4xx, which the same request would only get again.
+// 4xx, which the same request would only get again. A GET, PUT, PATCH or
+// DELETE may safely run twice; a DELETE retried after a dropped connection
+// may answer 404 when its first attempt did delete.
 //
 // An answer other than 2xx is a *Error carrying the HTTP status, the API's
 // code, message and field details, and its request id:
