@@ -113,7 +113,9 @@ func startShop(t *testing.T, g demoGateway) (string, *syncBuffer) {
 	var logs syncBuffer
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, &logs, func(u string) { ready <- u }) }()
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, &logs, func(u string) { ready <- u })
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
