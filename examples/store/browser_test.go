@@ -19,6 +19,7 @@ import (
 
 	"github.com/satsrail/satsrail/client"
 	"github.com/satsrail/satsrail/internal/browsertest"
+	"github.com/satsrail/satsrail/internal/testdb"
 )
 
 // demoGateway is a running `satsrail serve --demo` (the real binary) and the
@@ -29,15 +30,23 @@ type demoGateway struct {
 
 // startDemo builds the satsrail binary and runs `satsrail serve --demo` on a
 // free port with an empty data dir and no price provider (the demo's fixed
-// prices), as the README's first command does.
+// prices), as the README's first command does; with
+// SATSRAIL_TEST_STORE=postgres, on an empty PostgreSQL database.
 func startDemo(t *testing.T) demoGateway {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "satsrail")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/satsrail/satsrail/cmd/satsrail").CombinedOutput(); err != nil {
 		t.Fatalf("building satsrail: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
-		"--rate-providers", "coinbase=http://127.0.0.1:9", "--log-format", "text")
+	args := []string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+		"--rate-providers", "coinbase=http://127.0.0.1:9", "--log-format", "text"}
+	cmd := exec.Command(bin, args...)
+	if testdb.Engine() == "postgres" {
+		// The run's engine: a database of the test's own (dropped when it
+		// ends); the binary then needs a master key.
+		cmd.Args = append(cmd.Args, "--database-url", testdb.EmptyDatabase(t))
+		cmd.Env = append(os.Environ(), "SATSRAIL_MASTER_KEY="+strings.Repeat("5a", 32))
+	}
 	pr, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -157,11 +166,22 @@ func TestBrowserStoreFlow(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	tab := browsertest.Open(t, browsertest.Launch(t, ctx, chromium), chromedp.EmulateViewport(1280, 800))
+	axe := axeSource(t)
 	step := 0
+	// shot saves the page and holds it to axe-core (injected through
+	// DevTools, so the pages' CSP need not allow it): any serious or
+	// critical violation fails the test. The gateway's page has its own.
 	shot := func(name string) {
 		t.Helper()
 		step++
 		browsertest.Shot(t, tab, artifacts, string(rune('0'+step/10))+string(rune('0'+step%10))+"-"+name+".png", 1280)
+		if !strings.HasPrefix(browsertest.Run(tab, "where", chromedp.Location()), shop) {
+			return
+		}
+		browsertest.Run(tab, "inject axe", chromedp.Evaluate[chromedp.Void](axe))
+		for _, v := range browsertest.Run(tab, "run axe", chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise)) {
+			t.Errorf("%s: axe %s %s: %s at %s", name, v.Impact, v.ID, v.Help, strings.Join(v.Nodes, ", "))
+		}
 	}
 	text := func(what, css string) string {
 		t.Helper()
@@ -297,3 +317,37 @@ func fetch(t *testing.T, u string) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
+
+// axeDefault is where scripts/axe installs axe-core when SATSRAIL_AXE_JS is
+// not set (keep its version in step with the script's).
+const axeDefault = "satsrail/axe-core-4.14.1/node_modules/axe-core/axe.min.js"
+
+// axeSource reads axe.min.js: $SATSRAIL_AXE_JS, else scripts/axe's cache.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("SATSRAIL_AXE_JS")
+	if path == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			path = filepath.Join(dir, axeDefault)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("axe-core is not installed (%v): run scripts/axe, or eval \"$(scripts/axe)\" to set SATSRAIL_AXE_JS", err)
+	}
+	return string(b)
+}
+
+// axeViolation is one serious or critical axe finding.
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// axeRun runs axe on the loaded page and returns its serious and critical
+// violations.
+const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+	.filter(v => v.impact === "serious" || v.impact === "critical")
+	.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))`
