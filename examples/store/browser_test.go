@@ -168,16 +168,28 @@ func TestBrowserStoreFlow(t *testing.T) {
 	tab := browsertest.Open(t, browsertest.Launch(t, ctx, chromium), chromedp.EmulateViewport(1280, 800))
 	axe := axeSource(t)
 	step := 0
-	// shot saves the page and holds it to axe-core (injected through
+	// shot saves the page at desktop size and, for the shop's pages, at
+	// phone size too, and holds them to axe-core (injected through
 	// DevTools, so the pages' CSP need not allow it): any serious or
-	// critical violation fails the test. The gateway's page has its own.
+	// critical violation fails the test. The gateway's page has its own
+	// browser tests.
 	shot := func(name string) {
 		t.Helper()
 		step++
-		browsertest.Shot(t, tab, artifacts, string(rune('0'+step/10))+string(rune('0'+step%10))+"-"+name+".png", 1280)
+		name = string(rune('0'+step/10)) + string(rune('0'+step%10)) + "-" + name
+		browsertest.Shot(t, tab, artifacts, name+"-desktop.png", 1280)
 		if !strings.HasPrefix(browsertest.Run(tab, "where", chromedp.Location()), shop) {
 			return
 		}
+		// The same page on a phone: nothing scrolls sideways but a table's
+		// own box.
+		tab.Do("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2),
+			chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
+		if w := browsertest.Run(tab, "measure", chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)); w > 390 {
+			t.Errorf("%s scrolls sideways on a 390 px phone: %v px", name, w)
+		}
+		browsertest.Shot(t, tab, artifacts, name+"-phone.png", 780)
+		tab.Do("desktop size", chromedp.EmulateViewport(1280, 800))
 		browsertest.Run(tab, "inject axe", chromedp.Evaluate[chromedp.Void](axe))
 		for _, v := range browsertest.Run(tab, "run axe", chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise)) {
 			t.Errorf("%s: axe %s %s: %s at %s", name, v.Impact, v.ID, v.Help, strings.Join(v.Nodes, ", "))

@@ -136,7 +136,7 @@ func TestWebhookVerifiesDedupesAndMarksPaid(t *testing.T) {
 		t.Errorf("an underpaid order became %s", got.Status)
 	}
 	_, page := get(t, srv.URL+"/orders")
-	if !strings.Contains(page, `status-paid">paid<`) || !strings.Contains(page, "webhook <code>evt_1</code>") || !strings.Contains(page, `status-pending">pending<`) {
+	if !strings.Contains(page, `data-label="Status">paid<`) || !strings.Contains(page, "webhook <code>evt_1</code>") || !strings.Contains(page, `data-label="Status">pending<`) {
 		t.Errorf("the orders page does not show the paid and the pending order:\n%s", page)
 	}
 }
