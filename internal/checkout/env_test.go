@@ -94,6 +94,7 @@ func setup(t testing.TB) *env {
 	root.Handle("/static/checkout/", pages)
 	root.Handle("/pay/", pages)
 	root.Handle("/logos/", pages)
+	root.Handle("/js/", pages)
 	root.Handle("POST /checkout/{token}/simulate_payment", api)
 	srv := httptest.NewServer(root)
 	t.Cleanup(srv.Close)

@@ -57,3 +57,14 @@ func (m *Merchant) FrameAncestors(mode Mode) []string {
 	}
 	return out
 }
+
+// EmbedOrigin returns origin, normalised, when it is one the merchant allowed
+// for mode, else "": the one page the hosted checkout, framed or opened by
+// pay.js, may tell what happened.
+func (m *Merchant) EmbedOrigin(origin string, mode Mode) string {
+	o, bad := normalOrigin(origin)
+	if bad != "" || !m.OriginAllowed(o, mode) {
+		return ""
+	}
+	return o
+}

@@ -69,3 +69,26 @@ func TestURLOrigin(t *testing.T) {
 		}
 	}
 }
+
+func TestEmbedOrigin(t *testing.T) {
+	m := &Merchant{AllowedOrigins: []string{"https://shop.example", "http://localhost:3000"}}
+	for _, c := range []struct {
+		in   string
+		mode Mode
+		want string
+	}{
+		{"https://shop.example", ModeLive, "https://shop.example"},
+		{"https://SHOP.example:443", ModeLive, "https://shop.example"},
+		{"http://localhost:3000", ModeTest, "http://localhost:3000"},
+		{"http://localhost:3000", ModeLive, ""},
+		{"https://evil.example", ModeTest, ""},
+		{"https://shop.example/path", ModeTest, ""},
+		{"*", ModeTest, ""},
+		{"", ModeTest, ""},
+		{"null", ModeTest, ""},
+	} {
+		if got := m.EmbedOrigin(c.in, c.mode); got != c.want {
+			t.Errorf("EmbedOrigin(%q, %s) = %q, want %q", c.in, c.mode, got, c.want)
+		}
+	}
+}
