@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,6 +73,7 @@ type env struct {
 	clock    *clock
 	mid      string
 	keys     map[gateway.KeyType]string
+	apiCalls *atomic.Int64 // requests to /api/...
 }
 
 func setup(t testing.TB) *env {
@@ -96,13 +98,19 @@ func setup(t testing.TB) *env {
 	root.Handle("/logos/", pages)
 	root.Handle("/js/", pages)
 	root.Handle("POST /checkout/{token}/simulate_payment", api)
-	srv := httptest.NewServer(root)
+	calls := &atomic.Int64{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			calls.Add(1)
+		}
+		root.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	m, keys, err := svc.CreateMerchant(ctx, gateway.MerchantParams{Name: "Alice's Coffee & Co", Email: "alice@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, url: srv.URL, svc: svc, store: st, wallet: tw, resolver: res, clock: clk, mid: m.ID, keys: keys}
+	return &env{t: t, url: srv.URL, svc: svc, store: st, wallet: tw, resolver: res, clock: clk, mid: m.ID, keys: keys, apiCalls: calls}
 }
 
 // session creates a test-mode session through the service.

@@ -91,7 +91,7 @@
   cs.success_url = d.successUrl || here;
   cs.cancel_url = d.cancelUrl || here;
 
-  var overlay = null, frame = null, popup = null, opener = null;
+  var overlay = null, frame = null, popup = null;
 
   function close() {
     if (!overlay) return;
@@ -99,7 +99,7 @@
     document.removeEventListener("keydown", onKey, true);
     document.removeEventListener("focusin", onFocus, true);
     overlay = frame = null;
-    if (opener) opener.focus();
+    btn.focus();
   }
   function onKey(e) {
     if (e.key === "Escape") { e.preventDefault(); close(); emit("closed", {}); }
@@ -110,7 +110,6 @@
   }
 
   function open(url) {
-    opener = document.activeElement;
     overlay = document.createElement("div");
     overlay.className = P + "overlay";
     var dialog = document.createElement("div");
@@ -189,11 +188,11 @@
     }).then(function (s) {
       btn.disabled = false;
       btn.removeAttribute("aria-busy");
-      var url = s.checkout_url + "?embed=" + encodeURIComponent(location.origin);
-      if (mode === "redirect") return location.assign(s.checkout_url);
+      var page = new URL(s.checkout_url, base).href, url = page + "?embed=" + encodeURIComponent(location.origin);
+      if (mode === "redirect") return location.assign(page);
       if (mode === "new_tab") {
         popup = tab;
-        if (tab) tab.location = url; else location.assign(s.checkout_url);
+        if (tab) tab.location = url; else location.assign(page);
         return;
       }
       open(url);
