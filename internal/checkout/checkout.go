@@ -2,6 +2,11 @@
 // HTML that works without JavaScript for the essentials, with a QR code as
 // inline SVG, live status by server-sent events (and JSON polling as a
 // fallback), a strict Content-Security-Policy and no third-party host.
+//
+// It also serves pay.js (/js/pay.js), the button merchants put on their own
+// pages: the hosted page may be framed only by the merchant's allowed
+// origins, and tells the embedding page what happened by postMessage to
+// that origin only (payjs.go, assets/pay.js, assets/checkout.js).
 package checkout
 
 import (
