@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -92,7 +93,8 @@ var reSessionID = regexp.MustCompile(`/checkout/(cs_[0-9A-Za-z]+)`)
 // page on another origin embeds it; a click opens the hosted page in an
 // overlay; "Simulate payment" there tells the merchant page
 // satsrail:completed with the checkout id (postMessage and DOM event); the
-// same through a full redirect; the overlay traps focus and closes on
+// same through a full redirect and in a new tab (the opener is told); the
+// overlay traps focus and closes on
 // Escape; a page on an origin the merchant did not allow cannot frame the
 // checkout; a secret key in data-key makes no request. It logs the time from
 // the click to the invoice on screen, beside the same run's load of the
@@ -116,6 +118,7 @@ func TestBrowserPayJS(t *testing.T) {
 	s := newShop(t, gw, map[string]string{
 		"/iframe":   payScript(gw, "key", pk, "amount", "5000", "currency", "usd", "mode", "iframe"),
 		"/redirect": payScript(gw, "key", pk, "product", slug, "mode", "redirect"),
+		"/newtab":   payScript(gw, "key", pk, "amount", "1234", "currency", "eur", "mode", "new_tab"),
 		"/secret":   payScript(gw, "key", sk, "amount", "5000", "mode", "iframe"),
 		"/frame":    `<iframe id="direct" title="checkout" width="400" height="600"></iframe>`,
 	})
@@ -131,7 +134,7 @@ func TestBrowserPayJS(t *testing.T) {
 
 	readLog := func(tab *browsertest.Tab) []logEntry {
 		t.Helper()
-		return browsertest.Run(tab, "read the page's log", chromedp.Evaluate[[]logEntry](`satsrailLog()`))
+		return browsertest.Run(tab, "read the page's log", chromedp.Evaluate[[]logEntry](`window.satsrailLog ? satsrailLog() : []`))
 	}
 	// waitLog waits until the page's log has an entry of type via via.
 	waitLog := func(tab *browsertest.Tab, via, typ string) logEntry {
@@ -200,6 +203,7 @@ func TestBrowserPayJS(t *testing.T) {
 		if at, ok := tab.WaitLocation(want); !ok {
 			t.Fatalf("after paying the page is at %q, want %q; log %+v; console %q", at, want, readLog(tab), tab.Console.Take())
 		}
+		tab.Do("wait for the page", chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn")))
 		got := map[string]string{}
 		for _, l := range readLog(tab) {
 			if l.Type == "satsrail:completed" && got[l.Via] == "" {
@@ -310,6 +314,45 @@ func TestBrowserPayJS(t *testing.T) {
 		}
 	})
 
+	t.Run("new tab", func(t *testing.T) {
+		tab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
+		tab.Do("load the shop page", chromedp.Navigate(s.url+"/newtab"), chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn")))
+		opened := chromedp.WaitNewTarget(tab.Ctx, func(i *target.Info) bool { return strings.HasPrefix(i.URL, gw+"/checkout/") })
+		tab.Do("click the button", chromedp.Click(chromedp.CSS(".satsrail-pay-btn")))
+		var tid target.ID
+		select {
+		case tid = <-opened:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no new tab with the hosted page; console %q", tab.Console.Take())
+		}
+		nctx, ncancel := chromedp.NewContext(tab.Ctx, chromedp.WithTargetID(tid))
+		defer ncancel()
+		rctx, rcancel := context.WithTimeout(nctx, 15*time.Second)
+		defer rcancel()
+		at, err := chromedp.Run(rctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := reSessionID.FindStringSubmatch(at)
+		if m == nil {
+			t.Fatalf("new tab at %q", at)
+		}
+		id := m[1]
+		if sess := e.get(id); sess.Currency != "eur" || sess.AmountCents != 1234 {
+			t.Errorf("session from data-amount/data-currency: %+v", sess)
+		}
+		if err := chromedp.Do(rctx, chromedp.WaitVisible(chromedp.ID("simulate")), chromedp.Click(chromedp.ID("simulate"))); err != nil {
+			t.Fatalf("pay in the new tab: %v", err)
+		}
+		// The opener is told, from the gateway's origin.
+		msg := waitLog(tab, "message", "satsrail:completed")
+		ev := waitLog(tab, "event", "satsrail:completed")
+		if msg.CheckoutID != id || msg.Origin != gw || ev.CheckoutID != id {
+			t.Errorf("completed: message %+v, event %+v; want checkout %s from %s", msg, ev, id, gw)
+		}
+		tab.NoConsoleErrors("pay.js in a new tab")
+	})
+
 	t.Run("framing", func(t *testing.T) {
 		sess := e.session(gateway.ModeTest)
 		check := func(site *shop, allowed bool) {
@@ -369,7 +412,7 @@ func TestBrowserPayJS(t *testing.T) {
 	// same script). Both make the session's invoice. Rounds alternate; the
 	// medians are logged, not asserted (timings belong to benchmarks).
 	t.Run("timing", func(t *testing.T) {
-		const rounds = 7
+		const rounds = 15
 		var overlay, direct []float64
 		shopTab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
 		pageTab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
