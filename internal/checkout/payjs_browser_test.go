@@ -273,6 +273,30 @@ func TestBrowserPayJS(t *testing.T) {
 		tab.NoConsoleErrors("closing and cancelling the overlay")
 	})
 
+	t.Run("expired", func(t *testing.T) {
+		tab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
+		tab.Do("load the shop page", chromedp.Navigate(s.url+"/iframe"), chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn")))
+		tab.Do("open the overlay", chromedp.Click(chromedp.CSS(".satsrail-pay-btn")))
+		frame := overlayFrame(tab)
+		id := reSessionID.FindStringSubmatch(frame.AttributeValue("src"))[1]
+		tab.Do("wait for the invoice", chromedp.WaitVisible(chromedp.CSS(".qr svg"), chromedp.FromNode(frame)))
+		e.clock.Advance(16 * time.Minute) // past the session's 15 minutes
+		l := waitLog(tab, "event", "satsrail:expired")
+		m := waitLog(tab, "message", "satsrail:expired")
+		if l.CheckoutID != id || m.CheckoutID != id || m.Origin != gw {
+			t.Errorf("expired: event %+v, message %+v; want checkout %s", l, m, id)
+		}
+		// The overlay stays, showing that the checkout expired.
+		tab.Do("see the expired page", chromedp.WaitVisible(chromedp.CSS(".problem"), chromedp.FromNode(overlayFrame(tab))))
+		// The expired page is an HTTP 410 (SPEC §5), which the console
+		// notes; nothing else may be there.
+		for _, m := range tab.Console.Take() {
+			if !strings.Contains(m, "status of 410 (Gone)") {
+				t.Errorf("console during an expiry in the overlay: %s", m)
+			}
+		}
+	})
+
 	t.Run("redirect", func(t *testing.T) {
 		tab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
 		tab.Do("load the shop page", chromedp.Navigate(s.url+"/redirect"), chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn")))
