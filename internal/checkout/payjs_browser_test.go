@@ -126,6 +126,7 @@ func TestBrowserPayJS(t *testing.T) {
 	e.allow(s.url)
 	stranger := newShop(t, gw, map[string]string{
 		"/frame": `<iframe id="direct" title="checkout" width="400" height="600"></iframe>`,
+		"/pay":   payScript(gw, "key", pk, "amount", "5000", "mode", "iframe"),
 	})
 
 	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
@@ -409,6 +410,33 @@ func TestBrowserPayJS(t *testing.T) {
 		}
 		check(s, true)
 		check(stranger, false)
+	})
+
+	// The merchant's publishable key copied onto a stranger's site: the
+	// gateway refuses it there, and no session is made.
+	t.Run("foreign origin", func(t *testing.T) {
+		count := func() int {
+			l, err := e.svc.ListCheckoutSessions(ctx, pr.Scope(), gateway.SessionFilter{Page: gateway.Page{Page: 1, PerPage: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.TotalCount
+		}
+		before, calls := count(), e.apiCalls.Load()
+		tab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
+		tab.Do("load the stranger's page", chromedp.Navigate(stranger.url+"/pay"), chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn")),
+			chromedp.Click(chromedp.CSS(".satsrail-pay-btn")))
+		waitLog(tab, "event", "satsrail:error")
+		msgs := strings.Join(tab.Console.Take(), "\n")
+		if !strings.Contains(msgs, "allowed origins") {
+			t.Errorf("console %q: want the reason", msgs)
+		}
+		if e.apiCalls.Load() == calls {
+			t.Error("no request reached the gateway: the refusal was not the gateway's")
+		}
+		if n := count(); n != before {
+			t.Errorf("%d sessions made from a foreign origin", n-before)
+		}
 	})
 
 	t.Run("secret key", func(t *testing.T) {

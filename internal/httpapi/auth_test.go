@@ -172,6 +172,11 @@ func TestCORSForPublishableKey(t *testing.T) {
 			t.Errorf("pk rates from %s: %d %v", origin, r.status, r.header)
 		}
 	}
+	// A merchant that allowed no origin is told so.
+	if r := e.do("POST", "/api/v1/checkout_sessions", e.b.pk(), sessionBody(), "Origin", "https://store.com"); r.status != 403 ||
+		!strings.Contains(string(r.body), "this merchant has none") || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("pk of a merchant without allowed origins: %d %v %s", r.status, r.header, r.body)
+	}
 	// Server to server (no Origin): no CORS headers; the URL rules still hold.
 	if r := e.do("POST", "/api/v1/checkout_sessions", e.a.pk(), sessionBody()); r.status != 201 || r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("pk create without Origin: %d %v", r.status, r.header)

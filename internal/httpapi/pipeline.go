@@ -51,9 +51,12 @@ func (s *Server) api(rt route) http.Handler {
 			// publishable key copied onto another site is refused there.
 			if origin := r.Header.Get("Origin"); origin != "" {
 				if !p.Merchant.OriginAllowed(origin, p.Key.Mode) {
+					why := "is not one of this merchant's allowed origins for " + string(p.Key.Mode) + " mode"
+					if len(p.Merchant.AllowedOrigins) == 0 {
+						why = "cannot use this key: a publishable key works in web pages only on the merchant's allowed origins, and this merchant has none"
+					}
 					s.writeError(w, r, gateway.Errorf(gateway.CodePermissionDenied,
-						"Origin %.100q is not one of this merchant's allowed origins for %s mode; add it to allowed_origins (PATCH /merchant or Dashboard → Settings).",
-						origin, p.Key.Mode))
+						"Origin %.100q %s; add it to allowed_origins (PATCH /merchant or Dashboard → Settings).", origin, why))
 					return
 				}
 				allowCORS(w, origin)
