@@ -1,7 +1,9 @@
 package checkout_test
 
 import (
+	"compress/gzip"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -125,16 +127,34 @@ func TestStatusCORS(t *testing.T) {
 }
 
 // TestPayJSServed: /js/pay.js is the embedded script, loadable by any site,
-// revalidated by its ETag.
+// gzipped for browsers that take it, revalidated by its ETag.
 func TestPayJSServed(t *testing.T) {
 	e := setup(t)
-	r := e.fetch("GET", "/js/pay.js")
+	// (Go's client asks for gzip and unpacks it unless told otherwise.)
+	r := e.fetch("GET", "/js/pay.js", "Accept-Encoding", "identity")
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") ||
 		r.header.Get("Cross-Origin-Resource-Policy") != "cross-origin" || r.header.Get("ETag") == "" ||
+		r.header.Get("Content-Encoding") != "" ||
 		!strings.Contains(r.body, "Pay with Bitcoin ⚡") || !strings.Contains(r.body, "satsrail-pay-btn") {
 		t.Fatalf("%d %v %.200s", r.status, r.header, r.body)
 	}
-	if r := e.fetch("GET", "/js/pay.js", "If-None-Match", r.header.Get("ETag")); r.status != 304 {
+	if r := e.fetch("GET", "/js/pay.js", "If-None-Match", r.header.Get("ETag"), "Accept-Encoding", "identity"); r.status != 304 {
 		t.Errorf("revalidation: %d, want 304", r.status)
+	}
+	z := e.fetch("GET", "/js/pay.js", "Accept-Encoding", "br, gzip;q=0.8")
+	if z.header.Get("Content-Encoding") != "gzip" || z.header.Get("ETag") == r.header.Get("ETag") || !strings.Contains(z.header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("gzip: %v", z.header)
+	}
+	zr, err := gzip.NewReader(strings.NewReader(z.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil || string(plain) != r.body {
+		t.Errorf("the gzipped script is not the script (%v)", err)
+	}
+	t.Logf("pay.js: %d bytes, %d gzipped (as served)", len(r.body), len(z.body))
+	if e.fetch("GET", "/js/pay.js", "Accept-Encoding", "gzip;q=0").header.Get("Content-Encoding") != "" {
+		t.Error("gzip sent to a client that refused it")
 	}
 }
