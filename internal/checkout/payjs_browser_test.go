@@ -422,7 +422,7 @@ func TestBrowserPayJS(t *testing.T) {
 			}
 			return l.TotalCount
 		}
-		before, calls := count(), e.apiCalls.Load()
+		before, calls := count(), e.calls.Load()
 		tab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
 		tab.Do("load the stranger's page", chromedp.Navigate(stranger.url+"/pay"), chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn")),
 			chromedp.Click(chromedp.CSS(".satsrail-pay-btn")))
@@ -431,7 +431,7 @@ func TestBrowserPayJS(t *testing.T) {
 		if !strings.Contains(msgs, "allowed origins") {
 			t.Errorf("console %q: want the reason", msgs)
 		}
-		if e.apiCalls.Load() == calls {
+		if e.calls.Load() == calls {
 			t.Error("no request reached the gateway: the refusal was not the gateway's")
 		}
 		if n := count(); n != before {
@@ -440,9 +440,11 @@ func TestBrowserPayJS(t *testing.T) {
 	})
 
 	t.Run("secret key", func(t *testing.T) {
-		before := e.apiCalls.Load()
+		before := e.calls.Load()
 		tab := browsertest.Open(t, browser, chromedp.EmulateViewport(1280, 900))
-		tab.Do("load the page", chromedp.Navigate(s.url+"/secret"), chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn.satsrail-error")))
+		// (Even back from a payment, with a checkout_id to confirm.)
+		tab.Do("load the page", chromedp.Navigate(s.url+"/secret?checkout_id=cs_0Vd1ULXJAgXwp4iLztlRCb8d7XUb"),
+			chromedp.WaitVisible(chromedp.CSS(".satsrail-pay-btn.satsrail-error")))
 		if !browsertest.Run(tab, "disabled", chromedp.Evaluate[bool](`document.querySelector(".satsrail-pay-btn").disabled`)) {
 			t.Error("the button works with a secret key")
 		}
@@ -451,8 +453,8 @@ func TestBrowserPayJS(t *testing.T) {
 		if !strings.Contains(msgs, "data-key is a secret key") || strings.Contains(msgs, sk) {
 			t.Errorf("console %q: want why, without the key", msgs)
 		}
-		if n := e.apiCalls.Load() - before; n != 0 {
-			t.Errorf("pay.js with a secret key made %d API requests", n)
+		if n := e.calls.Load() - before; n != 0 {
+			t.Errorf("pay.js with a secret key made %d requests to the gateway", n)
 		}
 		browsertest.Shot(t, tab, artifacts, "payjs-secret-key.png", 1280)
 	})

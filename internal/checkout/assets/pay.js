@@ -54,20 +54,6 @@
     emit("error", { message: why });
   }
 
-  // Back from a redirect or new-tab payment (?checkout_id=cs_...): tell the
-  // page, once, after the gateway confirmed the session is paid. (A page
-  // that ships goods must still verify it server-side with its secret key.)
-  var back = new URLSearchParams(location.search).get("checkout_id");
-  if (back && /^cs_[0-9A-Za-z]+$/.test(back) && !window.__satsrailBack) {
-    window.__satsrailBack = true;
-    fetch(base + "/checkout/" + back + "/status").then(function (r) { return r.json(); }).then(function (st) {
-      if (st.status === "completed") {
-        window.postMessage({ type: "satsrail:completed", checkout_id: back }, location.origin);
-        emit("completed", { checkout_id: back });
-      }
-    }).catch(function () {});
-  }
-
   var key = d.key || "";
   if (/^sk_/.test(key)) {
     return fail("data-key is a secret key (sk_...). Never put a secret key in a web page: roll it now in the dashboard, " +
@@ -87,6 +73,20 @@
   } else {
     return fail("give either data-product (a product's slug) or data-amount (a whole number of cents, with data-currency).");
   }
+  // Back from a redirect or new-tab payment (?checkout_id=cs_...): tell the
+  // page, once, after the gateway confirmed the session is paid. (A page
+  // that ships goods must still verify it server-side with its secret key.)
+  var back = new URLSearchParams(location.search).get("checkout_id");
+  if (back && /^cs_[0-9A-Za-z]+$/.test(back) && !window.__satsrailBack) {
+    window.__satsrailBack = true;
+    fetch(base + "/checkout/" + back + "/status").then(function (r) { return r.json(); }).then(function (st) {
+      if (st.status === "completed") {
+        window.postMessage({ type: "satsrail:completed", checkout_id: back }, location.origin);
+        emit("completed", { checkout_id: back });
+      }
+    }).catch(function () {});
+  }
+
   var here = location.href.split("#")[0];
   cs.success_url = d.successUrl || here;
   cs.cancel_url = d.cancelUrl || here;
