@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -185,6 +187,12 @@ func TestBrowserPayJS(t *testing.T) {
 			t.Errorf("loaded came from %q, want the gateway %q", loaded.Origin, gw)
 		}
 		browsertest.Shot(t, tab, artifacts, "payjs-overlay.png", 1280)
+		// The merchant's page with the overlay open passes axe-core (the
+		// hosted page inside has its own checks): the button, the dialog,
+		// its close button and the frame are named and reachable.
+		if v := axeCheck(t, tab); len(v) > 0 {
+			t.Errorf("axe: serious or critical violations with the overlay open: %+v", v)
+		}
 
 		// The dialog keeps the focus: Tab never leaves it.
 		for i := range 4 {
@@ -495,4 +503,28 @@ func median(v []float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// axeCheck runs axe-core (scripts/axe installs it; $SATSRAIL_AXE_JS names
+// it) on the tab's page, not inside its frames, and returns its serious and
+// critical violations. It is put in the page through DevTools, which the
+// page's CSP does not govern.
+func axeCheck(t *testing.T, tab *browsertest.Tab) []string {
+	t.Helper()
+	path := os.Getenv("SATSRAIL_AXE_JS")
+	if path == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			path = filepath.Join(dir, "satsrail/axe-core-4.14.1/node_modules/axe-core/axe.min.js")
+		}
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("axe-core is not installed (%v): run scripts/axe, or eval \"$(scripts/axe)\" to set SATSRAIL_AXE_JS", err)
+	}
+	tab.Do("inject axe", chromedp.Evaluate[chromedp.Void](string(src)))
+	return browsertest.Run(tab, "run axe", chromedp.Evaluate[[]string](
+		`axe.run(document, {resultTypes: ["violations"], iframes: false}).then(r => r.violations
+			.filter(v => v.impact === "serious" || v.impact === "critical")
+			.map(v => v.id + ": " + v.help + " at " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`,
+		chromedp.EvalAwaitPromise))
 }
