@@ -239,6 +239,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.Handle("/static/checkout/", pages)
 	root.Handle("/pay/", pages)   // payment links, their QR codes and thank-you page
 	root.Handle("/logos/", pages) // merchants' logos, shown on the hosted page
+	root.Handle("/js/", pages)    // pay.js, the embeddable button
 	root.Handle("/dashboard", dash)
 	root.Handle("/dashboard/", dash)
 	root.Handle("/static/dashboard/", dash)

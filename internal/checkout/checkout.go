@@ -2,6 +2,11 @@
 // HTML that works without JavaScript for the essentials, with a QR code as
 // inline SVG, live status by server-sent events (and JSON polling as a
 // fallback), a strict Content-Security-Policy and no third-party host.
+//
+// It also serves pay.js (/js/pay.js), the button merchants put on their own
+// pages: the hosted page may be framed only by the merchant's allowed
+// origins, and tells the embedding page what happened by postMessage to
+// that origin only (payjs.go, assets/pay.js, assets/checkout.js).
 package checkout
 
 import (
@@ -112,6 +117,7 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /checkout/{token}/cancel", h.cancel)
 	h.mux.HandleFunc("POST /checkout/{token}/simulate", h.simulate)
 	h.mux.HandleFunc("GET /logos/{id}", h.logo)
+	h.mux.HandleFunc("GET /js/pay.js", h.payJS)
 	h.mux.HandleFunc("GET /pay/{id}", h.payLink)
 	h.mux.HandleFunc("GET /pay/{id}/thanks", h.thanks)
 	h.mux.HandleFunc("GET /pay/{id}/qr.svg", h.linkQR)
@@ -175,6 +181,13 @@ type pageData struct {
 	AmountSats   int64
 	RetryAfter   int
 	Refresh      int // seconds between reloads for browsers without JavaScript
+	// Frame are the origins that may frame the page (the merchant's
+	// allowed origins for the session's mode); none: no one may.
+	Frame []string
+	// Parent is the embedding page's origin when pay.js opened the page
+	// (?embed=<origin>) and the merchant allowed that origin: the page's
+	// script tells it what happened by postMessage, to that origin only.
+	Parent string
 
 	// The payment links' thank-you page.
 	Product string
@@ -184,10 +197,25 @@ type pageData struct {
 }
 
 // csp is the page's Content-Security-Policy: nothing from other hosts, no
-// inline script or style, forms only to us (and the redirect to cancel_url).
-func csp(cancelURL string) string {
+// inline script or style, forms only to us (and the redirect to cancel_url),
+// framed only by the origins in frame (the merchant's allowed origins, for
+// pay.js's overlay), else by no one.
+func csp(cancelURL string, frame []string) string {
+	ancestors := "'none'"
+	if len(frame) > 0 {
+		ancestors = strings.Join(frame, " ")
+	}
 	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-		"form-action 'self' " + origin(cancelURL) + "; base-uri 'none'; frame-ancestors 'none'"
+		"form-action 'self' " + origin(cancelURL) + "; base-uri 'none'; frame-ancestors " + ancestors
+}
+
+// setCSP sets the page's CSP; a page its merchant lets be framed drops the
+// blanket X-Frame-Options: DENY (ServeHTTP), which frame-ancestors replaces.
+func setCSP(w http.ResponseWriter, cancelURL string, frame []string) {
+	w.Header().Set("Content-Security-Policy", csp(cancelURL, frame))
+	if len(frame) > 0 {
+		w.Header().Del("X-Frame-Options")
+	}
 }
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
@@ -201,8 +229,10 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, err)
 		return
 	}
+	frame, parent := m.FrameAncestors(sess.Mode), m.EmbedOrigin(r.URL.Query().Get("embed"), sess.Mode)
 	if s, err := h.svc.InvoiceOf(ctx, sess); err != nil {
-		h.fail(w, r, &pageData{Merchant: m.Name, Logo: logoPath(m), Session: sess, Test: !sess.Mode.Live(), Token: sess.ID}, err)
+		h.fail(w, r, &pageData{Merchant: m.Name, Logo: logoPath(m), Session: sess, Test: !sess.Mode.Live(), Token: sess.ID,
+			Frame: frame, Parent: parent}, err)
 		return
 	} else {
 		sess = s
@@ -213,8 +243,9 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		SuccessURL: successURL(sess), AmountSats: int64(sess.AmountSats),
 		ExpiresAt: sess.ExpiresAt.Format(time.RFC3339),
 		Remaining: remaining(sess.ExpiresAt.Sub(h.svc.Now())),
+		Frame:     frame, Parent: parent,
 	}
-	w.Header().Set("Content-Security-Policy", csp(sess.CancelURL))
+	setCSP(w, sess.CancelURL, frame)
 	w.Header().Set("Cache-Control", "no-store")
 	switch sess.Status {
 	case gateway.StatusExpired:
@@ -256,7 +287,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, d *pageData, err 
 		d = &pageData{}
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", csp(""))
+	setCSP(w, "", d.Frame)
 	switch gateway.ErrorCode(err) {
 	case gateway.CodeNotFound:
 		d.Status = http.StatusNotFound
@@ -292,8 +323,14 @@ func (h *Handler) render(w http.ResponseWriter, name string, d *pageData) {
 // page, it makes the invoice when it is first needed.
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess, _, err := h.svc.CheckoutPage(ctx, r.PathValue("token"))
+	sess, m, err := h.svc.CheckoutPage(ctx, r.PathValue("token"))
 	if err == nil {
+		// pay.js, back on the merchant's page from a redirect, confirms
+		// the payment here: readable by the merchant's allowed origins.
+		if o := r.Header.Get("Origin"); o != "" && m.EmbedOrigin(o, sess.Mode) != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Add("Vary", "Origin")
+		}
 		sess, err = h.svc.InvoiceOf(ctx, sess)
 	}
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,6 +73,7 @@ type env struct {
 	clock    *clock
 	mid      string
 	keys     map[gateway.KeyType]string
+	calls    *atomic.Int64 // requests for anything but /js/pay.js
 }
 
 func setup(t testing.TB) *env {
@@ -94,14 +96,21 @@ func setup(t testing.TB) *env {
 	root.Handle("/static/checkout/", pages)
 	root.Handle("/pay/", pages)
 	root.Handle("/logos/", pages)
+	root.Handle("/js/", pages)
 	root.Handle("POST /checkout/{token}/simulate_payment", api)
-	srv := httptest.NewServer(root)
+	calls := &atomic.Int64{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/js/pay.js" {
+			calls.Add(1)
+		}
+		root.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	m, keys, err := svc.CreateMerchant(ctx, gateway.MerchantParams{Name: "Alice's Coffee & Co", Email: "alice@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, url: srv.URL, svc: svc, store: st, wallet: tw, resolver: res, clock: clk, mid: m.ID, keys: keys}
+	return &env{t: t, url: srv.URL, svc: svc, store: st, wallet: tw, resolver: res, clock: clk, mid: m.ID, keys: keys, calls: calls}
 }
 
 // session creates a test-mode session through the service.

@@ -73,7 +73,7 @@ func (h *Handler) linkFail(w http.ResponseWriter, r *http.Request, d *pageData, 
 		d = &pageData{}
 	}
 	if gateway.ErrorCode(err) == gateway.CodeNotFound {
-		w.Header().Set("Content-Security-Policy", csp(""))
+		w.Header().Set("Content-Security-Policy", csp("", nil))
 		d.Status = http.StatusNotFound
 		h.render(w, "product-notfound.html", d)
 		return
@@ -91,7 +91,7 @@ func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", csp(""))
+	w.Header().Set("Content-Security-Policy", csp("", nil))
 	d := &pageData{Merchant: t.Merchant.Name, Logo: logoPath(t.Merchant), SupportEmail: t.Merchant.SupportEmail,
 		Test: !t.Product.Mode.Live(), Product: t.Product.Name, Paid: t.Paid, Message: t.Message, Link: "/pay/" + t.Product.ID}
 	h.render(w, "thanks.html", d)

@@ -77,7 +77,7 @@ func (s *Service) CreatePaymentLinkSession(ctx context.Context, productID string
 		CancelURL:  &cancel,
 		LineItems:  []LineItemParams{{ProductID: &p.ID, Quantity: &one}},
 		Metadata:   map[string]any{"payment_link": p.ID},
-	})
+	}, nil)
 	return sess, m, err
 }
 

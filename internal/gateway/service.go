@@ -244,16 +244,29 @@ func (s *Service) checkoutTTL(m *Merchant) time.Duration {
 // CreateCheckoutSession validates params and stores a pending session. It
 // refuses early (503 rate_unavailable) when the currency cannot be priced
 // right now, since the hosted page could not make an invoice either.
+//
+// A publishable key's session must return to the merchant's allowed origins
+// (checkReturnOrigins).
 func (s *Service) CreateCheckoutSession(ctx context.Context, p *Principal, params CheckoutSessionParams) (*CheckoutSession, error) {
-	return s.createSession(ctx, &p.Merchant, p.Scope(), params)
+	var check func(*CheckoutSession) error
+	if p.Key.Kind == KeyPublishable {
+		check = func(sess *CheckoutSession) error { return checkReturnOrigins(&p.Merchant, p.Key.Mode, sess) }
+	}
+	return s.createSession(ctx, &p.Merchant, p.Scope(), params, check)
 }
 
-// createSession creates a session for merchant m in scope.
-func (s *Service) createSession(ctx context.Context, m *Merchant, scope Scope, params CheckoutSessionParams) (*CheckoutSession, error) {
+// createSession creates a session for merchant m in scope; check, if not
+// nil, may refuse the validated session before anything else is done.
+func (s *Service) createSession(ctx context.Context, m *Merchant, scope Scope, params CheckoutSessionParams, check func(*CheckoutSession) error) (*CheckoutSession, error) {
 	lookup := func(idOrSlug string) (*Product, error) { return s.store.GetProduct(ctx, scope, idOrSlug) }
 	sess, err := buildSession(params, s.cfg.MaxAmountCents, s.rates.Supports, lookup)
 	if err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(sess); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := s.rates.Rate(ctx, sess.Currency); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,7 @@ func (e *env) endpoints() []endpoint {
 
 func TestAuthOnEveryEndpoint(t *testing.T) {
 	e := setup(t)
+	e.allowStore(e.a)
 	for _, ep := range e.endpoints() {
 		for _, base := range []string{"/api/v1", "/api/v1/m"} {
 			path := base + ep.path
@@ -132,24 +134,100 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 
 func TestCORSForPublishableKey(t *testing.T) {
 	e := setup(t)
-	req, _ := http.NewRequest("OPTIONS", e.url+"/api/v1/checkout_sessions", nil)
-	req.Header.Set("Origin", "https://shop.example")
-	req.Header.Set("Access-Control-Request-Method", "POST")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	e.allowStore(e.a)
+	preflight := func(origin string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("OPTIONS", e.url+"/api/v1/checkout_sessions", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
 	}
-	res.Body.Close()
-	if res.StatusCode != 204 || res.Header.Get("Access-Control-Allow-Origin") != "*" ||
+	// A preflight has no key, so it cannot know the merchant: it names the
+	// asking origin (never *), and the request itself is checked.
+	if res := preflight("https://store.com"); res.StatusCode != 204 || res.Header.Get("Access-Control-Allow-Origin") != "https://store.com" ||
 		!strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
 		t.Fatalf("preflight: %d %v", res.StatusCode, res.Header)
 	}
-	r := e.do("POST", "/api/v1/checkout_sessions", e.a.pk(), sessionBody())
-	if r.status != 201 || r.header.Get("Access-Control-Allow-Origin") != "*" {
-		t.Fatalf("pk create: %d %v", r.status, r.header)
+	if res := preflight("https://store.com/path"); res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight for a non-origin: %v", res.Header)
 	}
-	if r := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), sessionBody()); r.header.Get("Access-Control-Allow-Origin") != "" {
+
+	// From an allowed origin: created, readable by that origin only.
+	r := e.do("POST", "/api/v1/checkout_sessions", e.a.pk(), sessionBody(), "Origin", "https://store.com")
+	if r.status != 201 || r.header.Get("Access-Control-Allow-Origin") != "https://store.com" || !strings.Contains(r.header.Get("Vary"), "Origin") {
+		t.Fatalf("pk create from an allowed origin: %d %v", r.status, r.header)
+	}
+	// From any other origin: refused before anything is made, and unreadable there.
+	for _, origin := range []string{"https://evil.example", "https://store.com.evil.example", "null", "http://store.com"} {
+		r := e.do("POST", "/api/v1/checkout_sessions", e.a.pk(), sessionBody(), "Origin", origin)
+		if r.status != 403 || r.errCode(t) != "permission_denied" || r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("pk create from %s: %d %v %s", origin, r.status, r.header, r.body)
+		}
+		if r := e.do("GET", "/api/v1/rates", e.a.pk(), nil, "Origin", origin); r.status != 403 || r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("pk rates from %s: %d %v", origin, r.status, r.header)
+		}
+	}
+	// A merchant that allowed no origin is told so.
+	if r := e.do("POST", "/api/v1/checkout_sessions", e.b.pk(), sessionBody(), "Origin", "https://store.com"); r.status != 403 ||
+		!strings.Contains(string(r.body), "this merchant has none") || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("pk of a merchant without allowed origins: %d %v %s", r.status, r.header, r.body)
+	}
+	// Server to server (no Origin): no CORS headers; the URL rules still hold.
+	if r := e.do("POST", "/api/v1/checkout_sessions", e.a.pk(), sessionBody()); r.status != 201 || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("pk create without Origin: %d %v", r.status, r.header)
+	}
+	if r := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), sessionBody(), "Origin", "https://store.com"); r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("secret-key responses must not be readable cross-origin")
+	}
+}
+
+// TestPublishableKeyReturnURLs: a publishable key's session returns
+// customers only to the merchant's allowed origins (422 naming the field),
+// and a merchant that allowed none gets a clear error, not an open redirect.
+// A secret key is not held to it.
+func TestPublishableKeyReturnURLs(t *testing.T) {
+	e := setup(t)
+	e.allowStore(e.a)
+	cases := []struct {
+		name   string
+		key    string
+		edit   func(m map[string]any)
+		status int
+		fields []string
+		say    string
+	}{
+		{"allowed origin", e.a.pk(), func(map[string]any) {}, 201, nil, ""},
+		{"foreign success_url", e.a.pk(), func(m map[string]any) { m["success_url"] = "https://evil.example/ok" }, 422, []string{"success_url"}, "https://evil.example is not one of the merchant's allowed origins"},
+		{"foreign cancel_url", e.a.pk(), func(m map[string]any) { m["cancel_url"] = "https://store.com:8443/cart" }, 422, []string{"cancel_url"}, "allowed_origins"},
+		{"merchant with no allowed origin", e.b.pk(), func(map[string]any) {}, 422, []string{"success_url", "cancel_url"}, "this merchant has none"},
+		{"secret key may return anywhere", e.a.sk(), func(m map[string]any) { m["success_url"] = "https://evil.example/ok" }, 201, nil, ""},
+		{"another merchant's product by slug", e.a.pk(), func(m map[string]any) {
+			delete(m, "amount_cents")
+			m["line_items"] = []any{map[string]any{"product_id": "bobs-tea"}}
+		}, 422, []string{"line_items[0].product_id"}, "no such product"},
+		{"amount over the limit", e.a.pk(), func(m map[string]any) { m["amount_cents"] = int64(1) << 50 }, 422, []string{"amount_cents"}, "at most"},
+	}
+	if r := e.do("POST", "/api/v1/products", e.b.sk(), map[string]any{"product": map[string]any{"name": "Tea", "slug": "bobs-tea", "price_cents": 500}}); r.status != 201 {
+		t.Fatalf("bob's product: %d %s", r.status, r.body)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do("POST", "/api/v1/checkout_sessions", c.key, sessionBody(c.edit))
+			if r.status != c.status {
+				t.Fatalf("%d %s, want %d", r.status, r.body, c.status)
+			}
+			if c.status == 201 {
+				return
+			}
+			if got := r.detailFields(t); !slices.Equal(got, c.fields) || r.errCode(t) != "validation_error" || !strings.Contains(string(r.body), c.say) {
+				t.Errorf("%s: fields %q, want %q saying %q", r.body, got, c.fields, c.say)
+			}
+		})
 	}
 }
 

@@ -105,6 +105,16 @@ func (e *env) newMerchant(name string, rpm int) merchant {
 	return merchant{id: m.ID, keys: keys}
 }
 
+// allowStore lets merchant m's publishable key send customers back to
+// https://store.com, where sessionBody's success and cancel URLs are.
+func (e *env) allowStore(m merchant) {
+	e.t.Helper()
+	if _, err := e.svc.UpdateMerchantSettings(context.Background(), m.id,
+		gateway.MerchantSettings{AllowedOrigins: &[]string{"https://store.com"}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // resp is one HTTP answer.
 type resp struct {
 	status int

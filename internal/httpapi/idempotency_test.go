@@ -13,6 +13,7 @@ import (
 
 func TestIdempotentReplay(t *testing.T) {
 	e := setup(t)
+	e.allowStore(e.a)
 	first := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), sessionBody(), "Idempotency-Key", "order-1")
 	if first.status != 201 || first.header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("first: %d %v", first.status, first.header)

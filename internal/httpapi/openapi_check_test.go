@@ -602,10 +602,12 @@ func TestOpenAPIDocument(t *testing.T) {
 				case len(keys) == 0:
 					t.Errorf("%s: no x-satsrail-key-types", name)
 				case slices.Contains(keys, any("publishable")):
-					// Such a key is never refused for its kind; only a
-					// suspended merchant's keys get a 403 here.
-					if r, ok := responses["403"].(map[string]any); !ok || r["$ref"] != "#/components/responses/MerchantSuspended" {
-						t.Errorf("%s accepts publishable keys: its 403 must be MerchantSuspended alone, not %v", name, responses["403"])
+					// Such a key is never refused for its kind; it gets a
+					// 403 only from a page on an origin the merchant did
+					// not allow (permission_denied) or for a suspended
+					// merchant.
+					if r, ok := responses["403"].(map[string]any); !ok || r["$ref"] != "#/components/responses/PermissionDenied" {
+						t.Errorf("%s accepts publishable keys: its 403 must be PermissionDenied, not %v", name, responses["403"])
 					}
 				default:
 					must = append(must, "403")
@@ -1163,7 +1165,7 @@ func TestCheckOpenAPIRejectsDrift(t *testing.T) {
 			m["checkout_session"].(map[string]any)["status"] = "pending"
 		})},
 		{"422 on an operation without 422", "GET", "/api/v1/merchant", 422, mustJSON(t, errBody("validation_error", apitype.ErrorDetail{Field: "x", Message: "y"}))},
-		{"403 on an operation that takes pk keys", "GET", "/api/v1/rates", 403, mustJSON(t, errBody("permission_denied"))},
+		{"403 of another code on an operation that takes pk keys", "GET", "/api/v1/rates", 403, mustJSON(t, errBody("checkout_expired"))},
 		{"merchant without its allowed origins", "GET", "/api/v1/merchant", 200, editJSON(t, merchant, func(m map[string]any) { delete(m, "allowed_origins") })},
 		{"product without its payment link", "GET", "/api/v1/products/latte", 200, editJSON(t, product, func(m map[string]any) { delete(m, "payment_link_url") })},
 		{"undocumented status", "GET", "/api/v1/rates", 418, mustJSON(t, errBody("not_found"))},

@@ -46,7 +46,21 @@ func (s *Server) api(rt route) http.Handler {
 					"A publishable key may only create checkout sessions and read rates; use a secret key (sk_...) from your server."))
 				return
 			}
-			allowCORS(w)
+			// A browser's call (it sends Origin) is served, and readable
+			// by the page, only from an origin the merchant allowed: a
+			// publishable key copied onto another site is refused there.
+			if origin := r.Header.Get("Origin"); origin != "" {
+				if !p.Merchant.OriginAllowed(origin, p.Key.Mode) {
+					why := "is not one of this merchant's allowed origins for " + string(p.Key.Mode) + " mode"
+					if len(p.Merchant.AllowedOrigins) == 0 {
+						why = "cannot use this key: a publishable key works in web pages only on the merchant's allowed origins, and this merchant has none"
+					}
+					s.writeError(w, r, gateway.Errorf(gateway.CodePermissionDenied,
+						"Origin %.100q %s; add it to allowed_origins (PATCH /merchant or Dashboard → Settings).", origin, why))
+					return
+				}
+				allowCORS(w, origin)
+			}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, rt.bodyLimit(s.maxBody))
 		c := &call{w: w, r: r, p: p, scope: p.Scope(), route: rt}
@@ -123,16 +137,24 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// allowCORS lets browser widgets create sessions with a publishable key.
-func allowCORS(w http.ResponseWriter) {
+// allowCORS lets a browser page on origin read the answer to a publishable
+// key's call; the caller has checked origin against the merchant's allowed
+// origins.
+func allowCORS(w http.ResponseWriter, origin string) {
 	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Add("Vary", "Origin")
 	h.Set("Access-Control-Expose-Headers", "Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, Idempotent-Replayed")
 }
 
-// preflight answers CORS preflight for POST /checkout_sessions.
+// preflight answers CORS preflight for POST /checkout_sessions. A preflight
+// carries no key, so it cannot know the merchant: it lets the request be
+// sent, and the request itself is refused (403, unreadable to the page)
+// unless its Origin is one the key's merchant allowed.
 func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
-	allowCORS(w)
+	if origin := r.Header.Get("Origin"); origin != "" && gateway.URLOrigin(origin) == origin {
+		allowCORS(w, origin)
+	}
 	h := w.Header()
 	h.Set("Access-Control-Allow-Methods", "POST")
 	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key")

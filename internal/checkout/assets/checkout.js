@@ -9,16 +9,37 @@
 
   function go(url) { window.location.assign(url); }
 
+  // Opened by pay.js (?embed=<origin>, which the server checked against the
+  // merchant's allowed origins): tell that page, and only that origin, what
+  // happened. Framed, pay.js takes the customer on; in a new tab, this page
+  // still returns to success_url itself.
+  var parentOrigin = root.dataset.parent;
+  var framed = window.parent !== window;
+  var host = parentOrigin ? (framed ? window.parent : window.opener) : null;
+  var embedded = !!(host && framed);
+  function tell(what, url) {
+    if (!host) return;
+    var msg = { type: "satsrail:" + what, checkout_id: token };
+    if (url) msg.redirect_url = url;
+    try { host.postMessage(msg, parentOrigin); } catch (e) { /* the page went away */ }
+  }
+
+  // In pay.js's overlay, Escape closes it even with the focus in here.
+  if (embedded) {
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") tell("close"); });
+  }
+
   // A final page (paid, expired, cancelled) or the wallet-down page.
-  if (root.dataset.final === "completed" && root.dataset.success) {
-    setTimeout(function () { go(root.dataset.success); }, 1500);
+  if (root.dataset.final === "completed") {
+    tell("completed", root.dataset.success);
+    if (root.dataset.success && !embedded) setTimeout(function () { go(root.dataset.success); }, 1500);
     return;
   }
   if (root.dataset.retry) {
     setTimeout(function () { window.location.reload(); }, Number(root.dataset.retry) * 1000);
     return;
   }
-  if (root.dataset.final) return;
+  if (root.dataset.final) { tell(root.dataset.final); return; }
 
   var invoice = root.dataset.invoice;
 
@@ -79,7 +100,16 @@
   // status would reload this page over the redirect.
   var cancelForm = document.querySelector("form.cancel");
   if (cancelForm) {
-    cancelForm.addEventListener("submit", function () { finished = true; if (es) es.close(); });
+    cancelForm.addEventListener("submit", function (e) {
+      finished = true;
+      if (es) es.close();
+      if (!host) return;
+      // Opened by pay.js: cancel here and show the cancelled page, which
+      // tells the embedding page; it decides where the customer goes.
+      e.preventDefault();
+      fetch(cancelForm.action, { method: "POST", redirect: "manual" })
+        .catch(function () {}).then(function () { window.location.reload(); });
+    });
   }
   function show(st) {
     if (finished || !st || !st.status) return;
@@ -91,12 +121,16 @@
       statusEl.textContent = "Paid ✓";
       var note = document.getElementById("returning");
       if (note) note.hidden = false;
-      setTimeout(function () { go(st.redirect_url || root.dataset.success); }, 1500);
+      tell("completed", st.redirect_url || root.dataset.success);
+      if (!embedded) setTimeout(function () { go(st.redirect_url || root.dataset.success); }, 1500);
     } else if (st.status === "expired" || st.status === "cancelled") {
       finished = true;
       window.location.reload();
     }
   }
+  // The invoice is on screen: pay.js stops showing "Loading…".
+  tell("loaded");
+
   var base = "/checkout/" + encodeURIComponent(token);
   function poll() {
     if (finished) return;
