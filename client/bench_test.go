@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/satsrail/satsrail/apitype"
 	"github.com/satsrail/satsrail/client"
@@ -18,18 +20,41 @@ import (
 // calling the same gateway handler over loopback in the same run: the
 // baseline builds the request by hand, sends the same headers (an
 // Idempotency-Key on the POST, so the server does the same work), reads the
-// body and decodes it into the same apitype struct. Compare the ns/op of
-// each pair; the difference is the SDK's encoding, retry bookkeeping and
-// key generation.
+// body and decodes it into the same apitype struct. The sdk/net-http metric
+// is the ratio of their mean times; the difference is the SDK's encoding,
+// retry bookkeeping and key generation.
 func BenchmarkOverhead(b *testing.B) {
 	g := setup(b, gwOptions{rateLimit: 1 << 30})
-	ctx := context.Background()
 	body, err := json.Marshal(apitype.CheckoutSessionCreate{CheckoutSession: sessionParams()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	var seq atomic.Int64
-	plain := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	for _, tr := range []struct {
+		name      string
+		transport func() http.RoundTripper
+	}{
+		{"loopback", func() http.RoundTripper { return http.DefaultTransport.(*http.Transport).Clone() }},
+		// In process: the handler answers without a socket, so the SDK's own
+		// cost is a larger part of the call.
+		{"in-process", func() http.RoundTripper { return handlerTransport{g.handler} }},
+	} {
+		b.Run(tr.name, func(b *testing.B) { benchPair(b, g, body, &seq, tr.transport) })
+	}
+}
+
+// handlerTransport serves requests with a handler, in process.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+func benchPair(b *testing.B, g *gw, body []byte, seq *atomic.Int64, transport func() http.RoundTripper) {
+	ctx := context.Background()
+	plain := &http.Client{Transport: transport()}
 	plainCall := func(b *testing.B, method, path string, payload []byte, out any, want int) {
 		var rd io.Reader
 		if payload != nil {
@@ -58,37 +83,52 @@ func BenchmarkOverhead(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	sdk := client.New(g.url, g.sk(), client.WithHTTPClient(&http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}))
+	sdk := client.New(g.url, g.sk(), client.WithHTTPClient(&http.Client{Transport: transport()}))
 
-	b.Run("get_merchant/baseline=net/http", func(b *testing.B) {
+	// Each iteration makes one plain call and one SDK call, alternately
+	// first, so drift (the database growing, other load on the machine)
+	// falls on both alike; the metrics are each side's mean and their ratio.
+	pair := func(b *testing.B, plainOne, sdkOne func(b *testing.B)) {
 		b.ReportAllocs()
+		var plainT, sdkT time.Duration
+		i := 0
 		for b.Loop() {
+			first, second := plainOne, sdkOne
+			firstT, secondT := &plainT, &sdkT
+			if i%2 == 1 {
+				first, second, firstT, secondT = sdkOne, plainOne, &sdkT, &plainT
+			}
+			t0 := time.Now()
+			first(b)
+			t1 := time.Now()
+			second(b)
+			*firstT += t1.Sub(t0)
+			*secondT += time.Since(t1)
+			i++
+		}
+		b.ReportMetric(float64(plainT.Nanoseconds())/float64(i), "net/http-ns/call")
+		b.ReportMetric(float64(sdkT.Nanoseconds())/float64(i), "sdk-ns/call")
+		b.ReportMetric(float64(sdkT)/float64(plainT), "sdk/net-http")
+	}
+	b.Run("get_merchant", func(b *testing.B) {
+		pair(b, func(b *testing.B) {
 			var m apitype.Merchant
 			plainCall(b, http.MethodGet, "/api/v1/merchant", nil, &m, http.StatusOK)
-		}
-	})
-	b.Run("get_merchant/sdk", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		}, func(b *testing.B) {
 			if _, err := sdk.GetMerchant(ctx); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
-	b.Run("create_session/baseline=net/http", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+	b.Run("create_session", func(b *testing.B) {
+		p := sessionParams()
+		pair(b, func(b *testing.B) {
 			var s apitype.CheckoutSession
 			plainCall(b, http.MethodPost, "/api/v1/checkout_sessions", body, &s, http.StatusCreated)
-		}
-	})
-	b.Run("create_session/sdk", func(b *testing.B) {
-		b.ReportAllocs()
-		p := sessionParams()
-		for b.Loop() {
+		}, func(b *testing.B) {
 			if _, err := sdk.CreateCheckoutSession(ctx, p); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 }
