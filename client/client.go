@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	cryptorand "crypto/rand"
 	"encoding/json"
@@ -211,9 +212,11 @@ func (c *Client) do(ctx context.Context, r request, out any, opts []CallOption) 
 		}
 		payload, contentType = b, "application/json"
 	}
-	key := cc.idempotencyKey
-	if r.method == http.MethodPost && key == "" {
-		key = c.newKey()
+	// Only POSTs carry a key (the server ignores it elsewhere), and every
+	// POST does.
+	key := ""
+	if r.method == http.MethodPost {
+		key = cmp.Or(cc.idempotencyKey, c.newKey())
 	}
 	target := c.BaseURL() + r.path
 	if len(r.query) > 0 {

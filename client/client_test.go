@@ -197,7 +197,7 @@ func TestEveryEndpoint(t *testing.T) {
 	if err != nil || rate.Currency != "eur" || rate.BTCPrice != "60000.00" {
 		t.Fatalf("rate: %+v %v", rate, err)
 	}
-	m, err := c.GetMerchant(ctx)
+	m, err := c.GetMerchant(ctx, client.WithIdempotencyKey("ignored on a GET"))
 	if err != nil || m.ID != g.mid || m.Livemode {
 		t.Fatalf("merchant: %+v %v", m, err)
 	}
@@ -303,6 +303,9 @@ func TestEveryEndpoint(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range rec.requests() {
 		if r.method != http.MethodPost {
+			if r.idempotencyKey != "" {
+				t.Errorf("%s %s with an Idempotency-Key", r.method, r.path)
+			}
 			continue
 		}
 		if r.idempotencyKey == "" {

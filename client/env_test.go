@@ -63,6 +63,8 @@ type gw struct {
 	mid   string
 	keys  map[gateway.KeyType]string
 	stop  func() // stops the delivery worker
+	// handler is the gateway's root handler, for in-process calls.
+	handler http.Handler
 }
 
 type gwOptions struct {
@@ -130,6 +132,7 @@ func setup(t testing.TB, opts ...gwOptions) *gw {
 	t.Cleanup(srv.Close)
 	t.Cleanup(g.stop)
 	g.url = srv.URL
+	g.handler = h
 	return g
 }
 

@@ -11,7 +11,6 @@ import (
 )
 
 const mcpHelp = `
-
 Serves the Model Context Protocol on stdin/stdout for AI agents (Claude,
 Cursor, ...): tools to create, get, list and expire checkout sessions, list
 and create products, list transactions, get rates and get the merchant.
