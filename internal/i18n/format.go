@@ -18,7 +18,9 @@ import (
 func (l *Locale) Number(n int64) string { return l.printer.Sprint(number.Decimal(n)) }
 
 // Sats writes an amount of sats with its unit: "76,924 sats".
-func (l *Locale) Sats(n int64) string { return l.T("sats", "n", l.Number(n)) }
+func (l *Locale) Sats(n int64) string {
+	return strings.Replace(l.T("sats"), "{n}", l.Number(n), 1) // a number needs no bidi isolate
+}
 
 // Digits writes the ASCII digits of s in the locale's digits.
 func (l *Locale) Digits(s string) string {

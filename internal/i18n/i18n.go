@@ -183,14 +183,20 @@ func Choose(query, session, acceptLanguage string) *Locale {
 
 // T is the message key, with each {name} replaced by its value from kv
 // (name, value pairs). A missing key falls back to English; placeholders
-// not in kv are left as they are (see Split).
+// not in kv are left as they are (see Split). In a right-to-left language
+// each value is a bidi isolate (FSI … PDI), so a shop's Latin name or an
+// amount keeps its own direction without reordering the sentence around it.
 func (l *Locale) T(key string, kv ...string) string {
 	msg, ok := l.msgs[key]
 	if !ok {
 		msg = all[0].msgs[key]
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
-		msg = strings.ReplaceAll(msg, "{"+kv[i]+"}", kv[i+1])
+		v := kv[i+1]
+		if l.Dir == "rtl" {
+			v = "\u2068" + v + "\u2069"
+		}
+		msg = strings.ReplaceAll(msg, "{"+kv[i]+"}", v)
 	}
 	return msg
 }

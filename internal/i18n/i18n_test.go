@@ -259,6 +259,9 @@ func TestMessages(t *testing.T) {
 	if got := en.T("cancel_return", "merchant", "Alice"); got != "Cancel and return to Alice" {
 		t.Errorf("T = %q", got)
 	}
+	if got := Get("ar").T("return_to", "merchant", "Alice"); got != "العودة إلى \u2068Alice\u2069" {
+		t.Errorf("ar T = %q: the shop's name is not isolated", got)
+	}
 	if got := en.Split("expires_in", "time"); !slices.Equal(got, []string{"expires in ", ""}) {
 		t.Errorf("Split = %q", got)
 	}
