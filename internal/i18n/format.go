@@ -77,6 +77,11 @@ func (l *Locale) Money(minor gateway.Cents, code string) string {
 	if neg {
 		amount = "-" + amount
 	}
+	if l.Dir == "rtl" {
+		// The symbol keeps its own direction: "US$", not "$US", beside
+		// Arabic digits (without the isolate "$" takes the paragraph's).
+		symbol = "\u2068" + symbol + "\u2069"
+	}
 	return pattern(l.T("money"), symbol, amount)
 }
 

@@ -208,7 +208,7 @@ func TestMoney(t *testing.T) {
 		{"ja", 500, "jpy", "￥500"},
 		{"zh-Hans", 5000, "usd", "US$50.00"},
 		{"hi", 12345678900, "inr", "₹12,34,56,789.00"},
-		{"ar", 5000, "usd", "٥٠٫٠٠\u00a0US$"},
+		{"ar", 5000, "usd", "٥٠٫٠٠\u00a0\u2068US$\u2069"}, // isolated: not shown as "$US"
 		{"id", 5000, "usd", "US$50,00"},
 		{"sw", 5000, "usd", "US$\u00a050.00"},
 		// Any ISO currency, exponent from the amount's minor units: KWD has 3
