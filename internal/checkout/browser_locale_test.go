@@ -75,7 +75,7 @@ func TestBrowserLanguages(t *testing.T) {
 		// The control: the check sees an element wider than the phone.
 		got := browsertest.Run(tab, "overflow on purpose", chromedp.Evaluate[[]string](`(() => {
 			const d = document.createElement("div"); d.id = "too-wide"; d.style.width = "500px"; d.textContent = "x";
-			document.querySelector("main").appendChild(d); return ` + overflowJS + `; })()`))
+			document.querySelector("main").appendChild(d); return `+overflowJS+`; })()`))
 		if !strings.Contains(strings.Join(got, "\n"), "div#too-wide") {
 			t.Errorf("the overflow check missed a 500px element: %q", got)
 		}
@@ -127,7 +127,7 @@ func TestBrowserLanguages(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS(".qr svg")), chromedp.WaitVisible(chromedp.ID("copy")))
 			type look struct {
 				Lang, Dir, Fiat, Sats, Copy string
-				LabelX, AmountX         float64
+				LabelX, AmountX             float64
 			}
 			got := browsertest.Run(tab, "read the page", chromedp.Evaluate[look](`({
 				Lang: document.documentElement.lang, Dir: getComputedStyle(document.body).direction,
