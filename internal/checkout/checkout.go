@@ -411,7 +411,7 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess.Status == gateway.StatusCompleted {
-		http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+		http.Redirect(w, r, "/checkout/"+sess.ID+localeQuery(r), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, sess.CancelURL, http.StatusSeeOther)
