@@ -172,14 +172,31 @@ func TestBrowserLanguages(t *testing.T) {
 			}
 			tab.NoConsoleErrors("the payment")
 
-			// axe-core, in a tab of its own: it is injected past the CSP.
-			for _, path := range []string{"/checkout/" + newSession(gateway.ModeTest).ID, "/checkout/" + s.ID, "/checkout/cs_nope"} {
+			// axe-core, in a tab of its own: it is injected past the CSP. (Not
+			// on the paid page: its script leaves for the store meanwhile.)
+			cancelled := newSession(gateway.ModeTest)
+			if _, err := e.svc.CancelCheckout(t.Context(), cancelled.ID); err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range []string{"/checkout/" + newSession(gateway.ModeTest).ID, "/checkout/" + cancelled.ID, "/checkout/cs_nope", "/pay/prod_nope"} {
 				at := browsertest.Open(t, browser, phone)
 				browsertest.BypassCSP(t, at)
 				at.Do("load "+path, chromedp.Navigate(e.url+path+"?locale="+tag), chromedp.WaitVisible(chromedp.CSS("footer")))
 				for _, v := range browsertest.Axe(t, at, axe) {
 					t.Errorf("%s in %s: axe %s %s: %s at %s", path, tag, v.Impact, v.ID, v.Help, strings.Join(v.Nodes, ", "))
 				}
+			}
+			// The control: axe does report a page that lost its language.
+			at := browsertest.Open(t, browser, phone)
+			browsertest.BypassCSP(t, at)
+			at.Do("load a page without lang", chromedp.Navigate(e.url+"/checkout/cs_nope?locale="+tag), chromedp.WaitVisible(chromedp.CSS("footer")),
+				chromedp.Evaluate[chromedp.Void](`document.documentElement.removeAttribute("lang")`))
+			found := false
+			for _, v := range browsertest.Axe(t, at, axe) {
+				found = found || v.ID == "html-has-lang"
+			}
+			if !found {
+				t.Error("axe did not report a page without lang: the check cannot fail")
 			}
 		})
 	}
