@@ -1,7 +1,9 @@
 // Package checkout serves the hosted checkout page (SPEC §5): server-rendered
 // HTML that works without JavaScript for the essentials, with a QR code as
 // inline SVG, live status by server-sent events (and JSON polling as a
-// fallback), a strict Content-Security-Policy and no third-party host.
+// fallback), a strict Content-Security-Policy and no third-party host. It and
+// the payment-link pages speak the customer's language (locale.go,
+// internal/i18n).
 package checkout
 
 import (
