@@ -177,6 +177,12 @@ type pageData struct {
 	RetryAfter   int
 	Refresh      int // seconds between reloads for browsers without JavaScript
 
+	// The payment links' thank-you page.
+	Product string
+	Paid    bool
+	Message string
+	Link    string
+
 	// The page's language, chosen by localize; Langs is the language
 	// picker's links, LocaleQuery "?locale=<tag>" when the customer chose
 	// one on the page (kept by the page's own forms), When a localized time.
@@ -184,12 +190,6 @@ type pageData struct {
 	Langs       []langLink
 	LocaleQuery string
 	When        string
-
-	// The payment links' thank-you page.
-	Product string
-	Paid    bool
-	Message string
-	Link    string
 }
 
 // csp is the page's Content-Security-Policy: nothing from other hosts, no
@@ -221,9 +221,9 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		Session: sess, Test: !sess.Mode.Live(), Token: sess.ID, LineItems: sess.LineItems,
 		SuccessURL: successURL(sess), AmountSats: int64(sess.AmountSats),
 		ExpiresAt: sess.ExpiresAt.Format(time.RFC3339),
+		Remaining: remaining(sess.ExpiresAt.Sub(h.svc.Now())),
 	}
 	h.localize(r, d)
-	d.Remaining = d.L.Countdown(sess.ExpiresAt.Sub(h.svc.Now()))
 	w.Header().Set("Content-Security-Policy", csp(sess.CancelURL))
 	w.Header().Set("Cache-Control", "no-store")
 	switch sess.Status {
@@ -246,6 +246,14 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		d.Refresh = 5
 		h.render(w, r, "pay.html", d)
 	}
+}
+
+func remaining(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Seconds())
+	return strconv.Itoa(s/60) + ":" + strconv.Itoa(s%60/10) + strconv.Itoa(s%10)
 }
 
 // fail renders the page for an error: 404 for an unknown token, 403 "shop

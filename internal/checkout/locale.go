@@ -21,7 +21,8 @@ type langLink struct {
 
 // localize chooses d's language for request r and builds the picker's
 // links: the same URL with ?locale=<tag>, its other parameters kept (the
-// thank-you page's checkout_id).
+// thank-you page's checkout_id). It is called once per page, before
+// rendering.
 func (h *Handler) localize(r *http.Request, d *pageData) {
 	session := ""
 	if d.Session != nil {
@@ -30,6 +31,7 @@ func (h *Handler) localize(r *http.Request, d *pageData) {
 	query := r.URL.Query()
 	d.L = i18n.Choose(query.Get("locale"), session, r.Header.Get("Accept-Language"))
 	d.LocaleQuery = localeQuery(r)
+	d.Remaining = d.L.Digits(d.Remaining) // the countdown, m:ss in the language's digits
 	for _, l := range i18n.All() {
 		query.Set("locale", l.Tag)
 		d.Langs = append(d.Langs, langLink{Tag: l.Tag, Name: l.Name, Href: "?" + query.Encode(), Current: l == d.L})

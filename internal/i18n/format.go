@@ -133,9 +133,3 @@ func (l *Locale) DateTime(t time.Time) string {
 		"{mm}", two(t.Minute()),
 	).Replace(l.T("datetime"))
 }
-
-// Countdown writes a time left as m:ss in the locale's digits.
-func (l *Locale) Countdown(d time.Duration) string {
-	s := max(0, int(d.Seconds()))
-	return l.Digits(strconv.Itoa(s/60) + ":" + strconv.Itoa(s%60/10) + strconv.Itoa(s%10))
-}
