@@ -119,7 +119,7 @@ func Match(tag string) (*Locale, bool) {
 	if len(tag) > 35 {
 		return Default(), false
 	}
-	t, err := language.Parse(tag)
+	t, err := language.Parse(strings.ReplaceAll(tag, "_", "-"))
 	if err != nil {
 		return Default(), false
 	}

@@ -178,10 +178,10 @@ func TestChoose(t *testing.T) {
 // (gateway.CanonicalLocale, std only) and the page's matching agree.
 func TestMatchAgreesWithGateway(t *testing.T) {
 	for _, in := range []string{"en", "EN", "en-GB", "es-MX", "es-419", "pt", "pt-PT", "pt-BR", "pt_br", "fr-CA", "de-AT", "it-CH",
-		"nl-BE", "ja-JP", "zh", "zh-CN", "zh-Hans", "zh-Hans-SG", "zh-TW", "zh-Hant", "zh-HK", "hi-IN", "sw-TZ", "ar", "ar-SA",
+		"nl-BE", "ja-JP", "ja_JP", "zh", "zh-CN", "zh_Hant_TW", "zh-Hans", "zh-Hans-SG", "zh-TW", "zh-Hant", "zh-HK", "hi-IN", "sw-TZ", "ar", "ar-SA",
 		"id", "in", "xx", "nb", "tlh", "e", "", "en-", "1234", "sr-Latn"} {
 		g, gok := gateway.CanonicalLocale(in)
-		l, lok := Match(strings.ReplaceAll(in, "_", "-"))
+		l, lok := Match(in)
 		if gok != lok || gok && g != l.Tag {
 			t.Errorf("%q: gateway says %q %v, the page %q %v", in, g, gok, l.Tag, lok)
 		}
