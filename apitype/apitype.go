@@ -61,6 +61,9 @@ type CheckoutSessionParams struct {
 	CancelURL     *string                  `json:"cancel_url,omitempty"`
 	Metadata      map[string]any           `json:"metadata,omitempty"`
 	LineItems     []CheckoutLineItemParams `json:"line_items,omitempty"`
+	// Locale is the hosted page's language (a BCP 47 tag such as "pt-BR");
+	// absent to follow the customer's browser.
+	Locale *string `json:"locale,omitempty"`
 }
 
 // CheckoutLineItemParams is one line: a product or an ad-hoc item.
@@ -97,6 +100,9 @@ type CheckoutSession struct {
 	ExpiredAt      *time.Time        `json:"expired_at"`
 	CancelledAt    *time.Time        `json:"cancelled_at"`
 	TransactionID  *string           `json:"transaction_id"`
+	// Locale is the hosted page's language; null when it follows the
+	// customer's browser.
+	Locale *string `json:"locale"`
 }
 
 // LineItem is one line of a session.

@@ -697,13 +697,23 @@ func TestPublishableKey(t *testing.T) {
 	g := setup(t)
 	ctx := context.Background()
 	c, _, _ := newClient(t, g, g.pk())
+	// pay.js's rule: a publishable key returns customers only to the
+	// merchant's allowed origins, so with none it is refused by field.
+	_, err := c.CreateCheckoutSession(ctx, sessionParams())
+	if e := apiError(t, err); e.StatusCode != 422 || len(e.Details) == 0 || e.Details[0].Field != "success_url" {
+		t.Fatalf("pk create with no allowed origin: %+v", e)
+	}
+	sk := client.New(g.url, g.sk())
+	if _, err := sk.UpdateMerchant(ctx, &apitype.MerchantParams{AllowedOrigins: &[]string{"https://store.example"}}); err != nil {
+		t.Fatal(err)
+	}
 	if s, err := c.CreateCheckoutSession(ctx, sessionParams()); err != nil || s.Status != "pending" {
 		t.Fatalf("pk create: %+v %v", s, err)
 	}
 	if r, err := c.GetRate(ctx, ""); err != nil || r.Currency != "usd" {
 		t.Fatalf("pk rate: %+v %v", r, err)
 	}
-	_, err := c.ListCheckoutSessions(ctx, nil)
+	_, err = c.ListCheckoutSessions(ctx, nil)
 	if e := apiError(t, err); e.StatusCode != 403 {
 		t.Fatalf("pk list: %+v", e)
 	}

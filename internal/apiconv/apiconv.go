@@ -61,6 +61,7 @@ func CheckoutSession(cs *gateway.CheckoutSession, publicURL string) apitype.Chec
 		ExpiredAt:      OptTime(cs.ExpiredAt),
 		CancelledAt:    OptTime(cs.CancelledAt),
 		TransactionID:  OptString(cs.TransactionID),
+		Locale:         OptString(cs.Locale),
 	}
 	if cs.AmountSats != 0 {
 		sats := int64(cs.AmountSats)

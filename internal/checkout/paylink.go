@@ -57,7 +57,7 @@ func (h *Handler) payLink(w http.ResponseWriter, r *http.Request) {
 		h.linkFail(w, r, d, err)
 		return
 	}
-	http.Redirect(w, r, "/checkout/"+sess.ID, http.StatusSeeOther)
+	http.Redirect(w, r, "/checkout/"+sess.ID+localeQuery(r), http.StatusSeeOther)
 }
 
 // linkFail answers a payment link that cannot be paid: 404 "Product not
@@ -75,7 +75,7 @@ func (h *Handler) linkFail(w http.ResponseWriter, r *http.Request, d *pageData, 
 	if gateway.ErrorCode(err) == gateway.CodeNotFound {
 		w.Header().Set("Content-Security-Policy", csp("", nil))
 		d.Status = http.StatusNotFound
-		h.render(w, "product-notfound.html", d)
+		h.render(w, r, "product-notfound.html", d)
 		return
 	}
 	h.fail(w, r, d, err)
@@ -94,7 +94,7 @@ func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", csp("", nil))
 	d := &pageData{Merchant: t.Merchant.Name, Logo: logoPath(t.Merchant), SupportEmail: t.Merchant.SupportEmail,
 		Test: !t.Product.Mode.Live(), Product: t.Product.Name, Paid: t.Paid, Message: t.Message, Link: "/pay/" + t.Product.ID}
-	h.render(w, "thanks.html", d)
+	h.render(w, r, "thanks.html", d)
 }
 
 // linkQR serves the QR code of a product's payment link, as SVG or PNG

@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"container/list"
+	"html"
 	"strings"
 	"sync"
 
@@ -14,7 +15,16 @@ import (
 // case (SPEC §5): upper case fits QR's alphanumeric mode, so the code is
 // smaller and scans faster.
 func qrSVG(bolt11 string) (string, error) {
-	return qrsvg.Encode("lightning:"+strings.ToUpper(bolt11), "QR code of the Lightning invoice")
+	return qrsvg.Encode("lightning:"+strings.ToUpper(bolt11), qrLabel)
+}
+
+// qrLabel is the QR code's accessible name as made and cached; the page
+// puts its own language's in its place (labelQR).
+const qrLabel = "QR code of the Lightning invoice"
+
+// labelQR gives a cached QR code the accessible name label.
+func labelQR(svg, label string) string {
+	return strings.Replace(svg, `aria-label="`+qrLabel+`"`, `aria-label="`+html.EscapeString(label)+`"`, 1)
 }
 
 // qrPNG renders content as a size×size PNG QR code, for printing.

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
-	"github.com/satsrail/satsrail/internal/present"
 )
 
 // status is the public JSON of GET /checkout/{token}/status and of each
@@ -51,12 +50,6 @@ func successURL(s *gateway.CheckoutSession) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-
-// money and groupDigits are the shared formats of internal/present.
-var (
-	money       = present.Money
-	groupDigits = present.GroupDigits
-)
 
 // origin returns scheme://host of a URL, for the CSP.
 func origin(raw string) string {

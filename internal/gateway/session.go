@@ -60,6 +60,10 @@ type CheckoutSession struct {
 	CancelURL     string
 	Metadata      map[string]string
 
+	// Locale is the language of the hosted page (one of Locales), or ""
+	// to follow the customer's browser (Accept-Language).
+	Locale string
+
 	// Fixed once the invoice is made (zero values until then).
 	AmountSats     Sats
 	ExchangeRate   string
@@ -118,6 +122,7 @@ type CheckoutSessionParams struct {
 	Currency      *string
 	CustomerEmail *string
 	CustomerName  *string
+	Locale        *string
 	SuccessURL    *string
 	CancelURL     *string
 	Metadata      map[string]any
@@ -208,6 +213,13 @@ func buildSession(p CheckoutSessionParams, maxAmount Cents, priced func(currency
 			fe.add("customer_name", "must be at most %d characters", MaxNameLen)
 		} else {
 			s.CustomerName = *p.CustomerName
+		}
+	}
+	if p.Locale != nil && *p.Locale != "" {
+		if l, ok := CanonicalLocale(*p.Locale); ok {
+			s.Locale = l
+		} else {
+			fe.add("locale", "must be one of %s", strings.Join(locales, ", "))
 		}
 	}
 	for _, u := range []struct {

@@ -21,7 +21,7 @@ func (s *Server) createCheckoutSession(c *call) (int, any, error) {
 	p := in.CheckoutSession
 	params := gateway.CheckoutSessionParams{
 		AmountCents: p.AmountCents, Currency: p.Currency, CustomerEmail: p.CustomerEmail, CustomerName: p.CustomerName,
-		SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, Metadata: p.Metadata,
+		SuccessURL: p.SuccessURL, CancelURL: p.CancelURL, Metadata: p.Metadata, Locale: p.Locale,
 	}
 	for _, li := range p.LineItems {
 		params.LineItems = append(params.LineItems, gateway.LineItemParams{

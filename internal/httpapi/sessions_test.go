@@ -41,7 +41,7 @@ func TestCreateCheckoutSessionSeedFlow(t *testing.T) {
 		"payment_request": nil, "payment_hash": nil, "customer_email": "buyer@example.com",
 		"success_url": "https://store.com/success", "cancel_url": "https://store.com/cart",
 		"metadata": map[string]any{"order_id": "ORD-1234"}, "created_at": "2026-03-01T12:00:00Z",
-		"completed_at": nil, "transaction_id": nil,
+		"completed_at": nil, "transaction_id": nil, "locale": nil,
 	}
 	for k, v := range want {
 		if !cmp.Equal(s[k], v) {
@@ -98,6 +98,9 @@ func TestCreateCheckoutSessionValidation(t *testing.T) {
 		{"line item without name", sessionBody(del("amount_cents"), set("line_items", []any{map[string]any{"unit_amount_cents": 1000}})), 422, []string{"line_items[0].name"}},
 		{"line item unknown product", sessionBody(del("amount_cents"), set("line_items", []any{map[string]any{"product_id": "prod_nope"}})), 422, []string{"line_items[0].product_id"}},
 		{"line item unknown field", sessionBody(set("line_items", []any{map[string]any{"name": "Mug", "price": 1}})), 422, []string{"price"}},
+		{"unknown locale", sessionBody(set("locale", "klingon")), 422, []string{"locale"}},
+		{"Traditional Chinese locale", sessionBody(set("locale", "zh-TW")), 422, []string{"locale"}},
+		{"locale not a string", sessionBody(set("locale", 5)), 422, []string{"checkout_session.locale"}},
 		{"unknown field", sessionBody(set("colour", "red")), 422, []string{"colour"}},
 		{"unwrapped body", map[string]any{"amount_cents": 5000}, 422, []string{"amount_cents"}},
 		{"wrapper missing", map[string]any{}, 422, []string{"checkout_session"}},
@@ -357,6 +360,31 @@ func TestNoPriceMeans503(t *testing.T) {
 		r := e.do(tc.method, tc.path, e.a.sk(), tc.body)
 		if r.status != 503 || r.errCode(t) != "rate_unavailable" {
 			t.Errorf("%s %s: %d %s", tc.method, tc.path, r.status, r.body)
+		}
+	}
+}
+
+// TestCheckoutSessionLocale: the session's locale is stored in its
+// canonical form, returned by create, GET and the list, and null when
+// none was given (the page then follows the customer's browser).
+func TestCheckoutSessionLocale(t *testing.T) {
+	e := setup(t)
+	for give, want := range map[string]any{"pt_br": "pt-BR", "AR": "ar", "zh-CN": "zh-Hans", "es-MX": "es", "": nil} {
+		body := sessionBody(func(m map[string]any) { m["locale"] = give })
+		if give == "" {
+			body = sessionBody()
+		}
+		r := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), body)
+		if r.status != http.StatusCreated {
+			t.Fatalf("locale %q: %d %s", give, r.status, r.body)
+		}
+		s := r.obj(t)
+		if s["locale"] != want {
+			t.Errorf("create with locale %q returned %#v, want %#v", give, s["locale"], want)
+		}
+		g := e.do("GET", "/api/v1/checkout_sessions/"+s["id"].(string), e.a.sk(), nil)
+		if got := g.obj(t)["locale"]; got != want {
+			t.Errorf("GET after locale %q: %#v, want %#v", give, got, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
-// Package present formats values for people, the same way on every page the
-// gateway renders (the hosted checkout, the dashboard): money with its
-// symbol, grouped digits, sats with their unit, times in UTC. std-only.
+// Package present formats values for people, the same way on every page of
+// the dashboard (which is in English): money with its symbol, grouped
+// digits, sats with their unit, times in UTC. std-only. The pages customers
+// see format for their language with internal/i18n.
 package present
 
 import (

@@ -12,14 +12,14 @@ import (
 
 const sessionColumns = "id, merchant_id, mode, status, amount_cents, currency, line_items, customer_email, customer_name, " +
 	"success_url, cancel_url, metadata, amount_sats, exchange_rate, payment_request, payment_hash, invoice_ref, invoice_claimed_at, " +
-	"transaction_id, created_at, updated_at, expires_at, completed_at, expired_at, cancelled_at"
+	"transaction_id, created_at, updated_at, expires_at, completed_at, expired_at, cancelled_at, locale"
 
 func sessionArgs(s *gateway.CheckoutSession) []any {
 	return []any{s.ID, s.MerchantID, s.Mode, s.Status, s.AmountCents, s.Currency, lineItemsCol(s.LineItems),
 		s.CustomerEmail, s.CustomerName, s.SuccessURL, s.CancelURL, metadataCol(s.Metadata),
 		s.AmountSats, s.ExchangeRate, s.PaymentRequest, nullText(s.PaymentHash), s.InvoiceRef, timeCol(s.InvoiceClaimedAt),
 		nullText(s.TransactionID), timeCol(s.CreatedAt), timeCol(s.UpdatedAt), timeCol(s.ExpiresAt),
-		timeCol(s.CompletedAt), timeCol(s.ExpiredAt), timeCol(s.CancelledAt)}
+		timeCol(s.CompletedAt), timeCol(s.ExpiredAt), timeCol(s.CancelledAt), s.Locale}
 }
 
 func sessionDests(s *gateway.CheckoutSession) []any {
@@ -27,7 +27,7 @@ func sessionDests(s *gateway.CheckoutSession) []any {
 		&s.CustomerEmail, &s.CustomerName, &s.SuccessURL, &s.CancelURL, (*metadataCol)(&s.Metadata),
 		&s.AmountSats, &s.ExchangeRate, &s.PaymentRequest, (*nullText)(&s.PaymentHash), &s.InvoiceRef, (*timeCol)(&s.InvoiceClaimedAt),
 		(*nullText)(&s.TransactionID), (*timeCol)(&s.CreatedAt), (*timeCol)(&s.UpdatedAt), (*timeCol)(&s.ExpiresAt),
-		(*timeCol)(&s.CompletedAt), (*timeCol)(&s.ExpiredAt), (*timeCol)(&s.CancelledAt)}
+		(*timeCol)(&s.CompletedAt), (*timeCol)(&s.ExpiredAt), (*timeCol)(&s.CancelledAt), &s.Locale}
 }
 
 var (

@@ -24,6 +24,7 @@ func testSessionRoundTrip(t *testing.T, f *fixture) {
 	full.CompletedAt = at(4)
 	full.ExpiredAt = at(3)   // not a real life story, but every column
 	full.CancelledAt = at(2) // must round-trip on its own
+	full.Locale = "pt-BR"
 
 	minimal := &gateway.CheckoutSession{
 		ID: "cs_minimal", MerchantID: f.scope.MerchantID, Mode: f.scope.Mode, Status: gateway.StatusPending,
@@ -177,6 +178,7 @@ func testUpdateSession(t *testing.T, f *fixture) {
 		s := session(f.scope, "cs_pay", at(0))
 		s.AmountSats, s.ExchangeRate, s.PaymentRequest, s.PaymentHash = 7796, "64123.45", "lnbcrt1pay", "hash_pay"
 		s.InvoiceRef = "https://ln.example/lnurlp/verify/hash_pay" // kept as it is, for the wallet's lookups
+		s.Locale = "ar"                                            // kept too: the page's language
 		f.createSession(t, s)
 		tx := transaction(s, "txn_pay", "hash_pay", at(3))
 		// Two events at the same instant come back in the order written.

@@ -9,6 +9,11 @@
 
   function go(url) { window.location.assign(url); }
 
+  // The page's words and digits, in its language (data-t-*, data-digits).
+  function t(name, fallback) { return root.dataset[name] || fallback; }
+  var digits = root.dataset.digits || "0123456789";
+  function local(s) { return s.replace(/[0-9]/g, function (d) { return digits.charAt(Number(d)); }); }
+
   // Opened by pay.js (?embed=<origin>, which the server checked against the
   // merchant's allowed origins): tell that page, and only that origin, what
   // happened. Framed, pay.js takes the customer on; in a new tab, this page
@@ -48,7 +53,7 @@
   var expires = Date.parse(root.dataset.expires);
   function tick() {
     var left = Math.max(0, Math.round((expires - Date.now()) / 1000));
-    countdown.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    countdown.textContent = local(Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0"));
     if (left === 0) { clearInterval(timer); setTimeout(function () { window.location.reload(); }, 1000); }
   }
   var timer = setInterval(tick, 1000);
@@ -58,7 +63,7 @@
   var copy = document.getElementById("copy");
   var area = document.getElementById("invoice");
   function copyInvoice() {
-    var done = function () { copy.textContent = "Copied ✓"; setTimeout(function () { copy.textContent = "Copy invoice"; }, 2000); };
+    var done = function () { copy.textContent = t("tCopied", "Copied ✓"); setTimeout(function () { copy.textContent = t("tCopy", "Copy invoice"); }, 2000); };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(invoice).then(done, function () { area.select(); document.execCommand("copy"); done(); });
     } else { area.select(); document.execCommand("copy"); done(); }
@@ -78,7 +83,7 @@
     webln.hidden = false;
     webln.addEventListener("click", function () {
       window.webln.enable().then(function () { return window.webln.sendPayment(invoice); })
-        .catch(function (err) { statusEl.textContent = "Browser wallet: " + (err && err.message ? err.message : err); });
+        .catch(function (err) { statusEl.textContent = t("tWeblnError", "Browser wallet: {error}").replace("{error}", err && err.message ? err.message : err); });
     });
   }
 
@@ -118,7 +123,7 @@
       clearInterval(timer);
       root.classList.add("is-paid");
       statusEl.className = "paid";
-      statusEl.textContent = "Paid ✓";
+      statusEl.textContent = t("tPaid", "Paid ✓");
       var note = document.getElementById("returning");
       if (note) note.hidden = false;
       tell("completed", st.redirect_url || root.dataset.success);

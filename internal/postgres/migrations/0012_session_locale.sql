@@ -1,0 +1,3 @@
+-- 0012: the language of a session's hosted page, a BCP 47 tag the page
+-- speaks (gateway.Locales); '' to follow the customer's browser.
+ALTER TABLE checkout_sessions ADD COLUMN locale TEXT NOT NULL DEFAULT '';
