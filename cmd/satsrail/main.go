@@ -31,6 +31,7 @@ Usage:
   satsrail user reset-password --email E [--password-stdin]
   satsrail testwallet pay [--amount-msat N] BOLT11   pay a test-mode invoice (even while serve is down)
   satsrail bench    [flags]   load-test a gateway beside baselines measured in the same run (docs/PERFORMANCE.md)
+  satsrail version  [--json]  this binary's release, build and the database schema versions it supports
 
 Run "satsrail <command> --help" for the flags of each. Every flag can be given
 as an environment variable: --data-dir is SATSRAIL_DATA_DIR, and so on.
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = testwalletCmd(ctx, rest, stdout, stderr)
 	case "bench":
 		err = bench(ctx, rest, stdout, stderr)
+	case "version":
+		err = versionCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -180,6 +180,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	if ahead, err := store.SchemaAhead(ctx); err == nil && len(ahead) > 0 {
+		log.WarnContext(ctx, "database has additive migrations newer than this binary; serving beside the newer release (upgrade this node soon)",
+			"schema_version", ahead[len(ahead)-1], "binary_schema_version", latest)
+	}
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
 	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, openSignup: openSignup, log: log}}
 	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
