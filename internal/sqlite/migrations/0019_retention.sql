@@ -2,4 +2,4 @@
 -- the attempts older than --retain-webhook-attempts in small batches
 -- without scanning the log.
 -- compat: additive
-CREATE INDEX webhook_attempts_at ON webhook_attempts (at);
+CREATE INDEX IF NOT EXISTS webhook_attempts_at ON webhook_attempts (at);
