@@ -33,16 +33,27 @@ func (s *Store) ForgetCustomer(ctx context.Context, email string) (gateway.Custo
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		got = gateway.CustomerForgotten{}
 		type found struct{ id, merchant, mode, email string }
-		rows, err := tx.Query(ctx, `SELECT c.id, c.merchant_id, c.mode, c.customer_email
-			FROM merchants m CROSS JOIN (VALUES ('live'), ('test')) k (mode)
-			JOIN checkout_sessions c ON c.merchant_id = m.id AND c.mode = k.mode
-				AND lower(c.customer_email COLLATE "C") = lower($1 COLLATE "C")
-			ORDER BY c.id FOR UPDATE OF c`, email)
-		sessions, err := scanAll(rows, err, func(r rowScanner) (f found, err error) {
-			return f, r.Scan(&f.id, &f.merchant, &f.mode, &f.email)
-		})
+		// One probe of checkout_sessions_customer_email per merchant and
+		// mode: as one join the planner scans every session instead.
+		rows, err := tx.Query(ctx, `SELECT id FROM merchants ORDER BY id`)
+		merchants, err := scanAll(rows, err, func(r rowScanner) (id string, err error) { return id, r.Scan(&id) })
 		if err != nil {
 			return err
+		}
+		var sessions []found
+		for _, m := range merchants {
+			for _, mode := range []gateway.Mode{gateway.ModeLive, gateway.ModeTest} {
+				rows, err := tx.Query(ctx, `SELECT id, merchant_id, mode, customer_email FROM checkout_sessions
+					WHERE merchant_id = $1 AND mode = $2 AND lower(customer_email COLLATE "C") = lower($3 COLLATE "C")
+					ORDER BY id FOR UPDATE`, m, mode, email)
+				more, err := scanAll(rows, err, func(r rowScanner) (f found, err error) {
+					return f, r.Scan(&f.id, &f.merchant, &f.mode, &f.email)
+				})
+				if err != nil {
+					return err
+				}
+				sessions = append(sessions, more...)
+			}
 		}
 		spellings := map[string]bool{}
 		for _, f := range sessions {

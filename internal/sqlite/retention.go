@@ -36,9 +36,12 @@ func (s *Store) ForgetCustomer(ctx context.Context, email string) (gateway.Custo
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		got = gateway.CustomerForgotten{}
 		type found struct{ id, merchant, mode, email string }
+		// CROSS JOIN fixes the order (merchants, modes, then sessions), so
+		// each merchant and mode is one probe of the email index, never a
+		// scan of every session.
 		rows, err := tx.QueryContext(ctx, `SELECT c.id, c.merchant_id, c.mode, c.customer_email
-			FROM merchants m, (SELECT 'live' AS mode UNION ALL SELECT 'test') k
-			JOIN checkout_sessions c ON c.merchant_id = m.id AND c.mode = k.mode AND lower(c.customer_email) = lower(?)`, email)
+			FROM merchants m CROSS JOIN (SELECT 'live' AS mode UNION ALL SELECT 'test') k CROSS JOIN checkout_sessions c
+			WHERE c.merchant_id = m.id AND c.mode = k.mode AND lower(c.customer_email) = lower(?)`, email)
 		sessions, err := scanAll(rows, err, func(r rowScanner) (f found, err error) {
 			return f, r.Scan(&f.id, &f.merchant, &f.mode, &f.email)
 		})
