@@ -1,8 +1,3 @@
-// Package retain runs the retention worker: every Interval it deletes the
-// Idempotency-Key records older than the service's TTL and the webhook
-// attempt log entries older than Attempts, each in batches of Batch rows,
-// one short transaction a batch, so a node that has been down for a month
-// catches up without one long delete holding the writers up.
 package retain
 
 import (
