@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 var (
@@ -71,4 +73,42 @@ func dbPath(dataDir string) (string, error) {
 		return "", fmt.Errorf("data dir: %w", err)
 	}
 	return filepath.Join(dataDir, "satsrail.db"), nil
+}
+
+// days is a duration flag that also takes whole days ("30d"), the unit
+// retention periods are thought in; "0" is zero.
+type days struct{ d *time.Duration }
+
+func daysFlag(fs *flag.FlagSet, name string, value time.Duration, usage string) *time.Duration {
+	d := new(time.Duration)
+	*d = value
+	fs.Var(days{d}, name, usage)
+	return d
+}
+
+func (f days) String() string {
+	if f.d == nil {
+		return ""
+	}
+	if *f.d > 24*time.Hour && *f.d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", *f.d/(24*time.Hour))
+	}
+	return f.d.String()
+}
+
+func (f days) Set(s string) error {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 0 || v > 100*365 {
+			return fmt.Errorf("%q is not a number of days", s)
+		}
+		*f.d = time.Duration(v) * 24 * time.Hour
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration (like 24h or 30d)", s)
+	}
+	*f.d = v
+	return nil
 }

@@ -1,5 +1,5 @@
 // Command satsrail is the satsrail payment gateway: one binary with the
-// subcommands serve, migrate, merchant, keys, user, testwallet and bench. Every flag can also be set
+// subcommands serve, migrate, merchant, keys, user, testwallet, bench, version and customer. Every flag can also be set
 // by a SATSRAIL_* environment variable (--data-dir ↔ SATSRAIL_DATA_DIR).
 package main
 
@@ -32,6 +32,8 @@ Usage:
   satsrail testwallet pay [--amount-msat N] BOLT11   pay a test-mode invoice (even while serve is down)
   satsrail bench    [flags]   load-test a gateway beside baselines measured in the same run (docs/PERFORMANCE.md)
   satsrail mcp      [--base-url URL]   MCP server on stdio for AI agents (SATSRAIL_API_KEY: a secret key)
+  satsrail version  [--json]  this binary's release, build and the database schema versions it supports
+  satsrail customer forget --email E [--json]   erase a customer's email and name from every merchant's sessions (privacy request); payments stay
 
 Run "satsrail <command> --help" for the flags of each. Every flag can be given
 as an environment variable: --data-dir is SATSRAIL_DATA_DIR, and so on.
@@ -61,6 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = bench(ctx, rest, stdout, stderr)
 	case "mcp":
 		err = mcpCmd(ctx, rest, stdinReader, stdout, stderr)
+	case "version":
+		err = versionCmd(ctx, rest, stdout, stderr)
+	case "customer":
+		err = customerCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

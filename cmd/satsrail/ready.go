@@ -14,10 +14,12 @@ import (
 )
 
 // readiness builds /readyz's checks: the database answers and is migrated
-// to this binary's latest version, USD has a price, and every connected
+// to this binary's latest version (or beyond it only by additive
+// migrations, package schema), USD has a price, and every connected
 // wallet's settlement stream is alive.
 func readiness(store interface {
 	SchemaVersion(ctx context.Context) (int, error)
+	CheckSchema(ctx context.Context) error
 	ListWalletConnections(ctx context.Context) ([]gateway.WalletConnection, error)
 }, latest int, rates gateway.RateSource) func(ctx context.Context) map[string]error {
 	return func(ctx context.Context) map[string]error {
@@ -29,7 +31,11 @@ func readiness(store interface {
 		case v < latest:
 			checks["database"] = fmt.Errorf("schema version %d, this binary needs %d: run satsrail migrate", v, latest)
 		case v > latest:
-			checks["database"] = fmt.Errorf("schema version %d is newer than this binary (%d): upgrade this node", v, latest)
+			if store.CheckSchema(ctx) != nil {
+				checks["database"] = fmt.Errorf("schema version %d is newer than this binary (%d) and not only additive: upgrade this node", v, latest)
+			} else {
+				checks["database"] = nil // the newer migrations are additive: serving beside the new release
+			}
 		default:
 			checks["database"] = nil
 		}

@@ -32,6 +32,7 @@ import (
 	"github.com/satsrail/satsrail/internal/wallet/testwallet"
 	"github.com/satsrail/satsrail/internal/worker/deliver"
 	"github.com/satsrail/satsrail/internal/worker/expire"
+	"github.com/satsrail/satsrail/internal/worker/retain"
 	"github.com/satsrail/satsrail/internal/worker/watch"
 )
 
@@ -67,6 +68,9 @@ type serveConfig struct {
 	pollWorkers               int
 	pollHostRate              float64
 	smtpURL, mailFrom         string
+	retainIdempotency         *time.Duration
+	retainAttempts            *time.Duration
+	retentionInterval         time.Duration
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -103,8 +107,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.signup, "signup", "closed", "who may sign up in the dashboard: closed (only the first user, on an empty instance; operators add the rest with `satsrail user create`), invite (members join by invite links), or open (anyone may create a merchant: then merchants are strangers, so test-mode webhooks lose the loopback exception and --allow-private-wallets defaults to off)")
 	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for the dashboard's emails (invite and password reset links, the webhook-endpoint-failing alert): smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; without it invite links are shown and the CLI resets passwords")
 	fs.StringVar(&c.mailFrom, "mail-from", "", "sender of the dashboard's emails, e.g. 'Shop payments <pay@shop.example>' (required with --smtp-url)")
+	c.retainIdempotency = daysFlag(fs, "retain-idempotency", gateway.DefaultIdempotencyTTL, "how long an Idempotency-Key is honoured and its stored reply kept (at least 24h, the API's promise); then the retention worker deletes it")
+	c.retainAttempts = daysFlag(fs, "retain-webhook-attempts", gateway.DefaultWebhookAttemptRetention, "how long the webhook attempt log (each POST's outcome and the receiver's reply) is kept; deliveries keep their summary; 0 keeps it forever")
+	fs.DurationVar(&c.retentionInterval, "retention-interval", time.Hour, "time between the retention worker's passes, which delete expired Idempotency-Keys and old webhook attempts in batches of 500")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *c.retainIdempotency < 24*time.Hour {
+		return fmt.Errorf("--retain-idempotency must be at least 24h (Idempotency-Keys are kept at least 24 hours), got %s", c.retainIdempotency)
+	}
+	if c.retentionInterval <= 0 {
+		return fmt.Errorf("--retention-interval must be positive, got %s", c.retentionInterval)
 	}
 	policy, err := gateway.ParseSignupPolicy(c.signup)
 	if err != nil {
@@ -180,6 +193,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	if ahead, err := store.SchemaAhead(ctx); err == nil && len(ahead) > 0 {
+		log.WarnContext(ctx, "database has additive migrations newer than this binary; serving beside the newer release (upgrade this node soon)",
+			"schema_version", ahead[len(ahead)-1], "binary_schema_version", latest)
+	}
 	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
 	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, openSignup: openSignup, log: log}}
 	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
@@ -192,10 +209,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
 		Wallets: walletSet, Decode: bolt11.Decode, Backends: wallets,
 		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks, openSignup),
-		OnSession:   func(event string, mode gateway.Mode) { m.Session(event, string(mode)) },
-		OnSettle:    func(path string, mode gateway.Mode) { m.Settled(path, string(mode)) },
-		OnReconcile: func(completed int, _ error) { m.Reconciled(completed) },
-		OnInvoice:   poller.Add,
+		OnSession:      func(event string, mode gateway.Mode) { m.Session(event, string(mode)) },
+		OnSettle:       func(path string, mode gateway.Mode) { m.Settled(path, string(mode)) },
+		OnReconcile:    func(completed int, _ error) { m.Reconciled(completed) },
+		OnInvoice:      poller.Add,
+		IdempotencyTTL: *c.retainIdempotency,
 	})
 	poller.Service = svc
 
@@ -275,6 +293,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		g.Go(func() error { return st.Run(gctx, sqlite.CheckpointConfig{Every: c.checkpointEvery}) })
 	}
 	g.Go(func() error { return (&expire.Worker{Service: svc, Interval: c.expireInterval, Logger: log}).Run(gctx) })
+	g.Go(func() error {
+		return (&retain.Worker{Service: svc, Attempts: *c.retainAttempts, Interval: c.retentionInterval, Logger: log}).Run(gctx)
+	})
 	g.Go(func() error { return testWallet.Run(gctx) })
 	g.Go(func() error {
 		return (&watch.Streams{Service: svc, Store: store, Wallets: walletSet, Node: c.nodeID, Logger: log,

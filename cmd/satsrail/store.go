@@ -15,6 +15,11 @@ import (
 type store interface {
 	gateway.Store
 	SchemaVersion(ctx context.Context) (int, error)
+	// CheckSchema is nil while this binary may serve on the database as it
+	// is now (package schema: an older node beside newer additive
+	// migrations); SchemaAhead lists those newer migrations.
+	CheckSchema(ctx context.Context) error
+	SchemaAhead(ctx context.Context) ([]int, error)
 }
 
 // storeFlags adds --data-dir and --database-url to a command.

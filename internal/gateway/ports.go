@@ -251,8 +251,17 @@ type Store interface {
 	CompleteIdempotent(ctx context.Context, keyID, key string, status int, body []byte) error
 	// AbortIdempotent forgets an in-progress record so the request can be retried.
 	AbortIdempotent(ctx context.Context, keyID, key string) error
-	// PurgeIdempotent deletes records created before t.
-	PurgeIdempotent(ctx context.Context, t time.Time) (int, error)
+	// PurgeIdempotent deletes at most limit records created before t,
+	// oldest first, and returns how many.
+	PurgeIdempotent(ctx context.Context, t time.Time, limit int) (int, error)
+
+	// ForgetCustomer erases a customer's email (matched without regard to
+	// ASCII case) and the name stored beside it from every checkout session
+	// of every merchant and mode, and from the stored copies of those
+	// sessions: events' bodies and idempotent requests' stored replies. The
+	// payments stay (amounts, statuses, transactions, metadata). One
+	// transaction; it returns how many records of each kind it changed.
+	ForgetCustomer(ctx context.Context, email string) (CustomerForgotten, error)
 
 	// The built-in test wallet's state.
 	TestWalletStore

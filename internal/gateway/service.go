@@ -467,10 +467,5 @@ func (s *Service) ListTransactions(ctx context.Context, scope Scope, f Transacti
 // IdempotencyTTL is how long Idempotency-Keys are honoured.
 func (s *Service) IdempotencyTTL() time.Duration { return s.cfg.IdempotencyTTL }
 
-// PurgeIdempotency forgets Idempotency-Keys older than the TTL.
-func (s *Service) PurgeIdempotency(ctx context.Context) (int, error) {
-	return s.store.PurgeIdempotent(ctx, s.Now().Add(-s.cfg.IdempotencyTTL))
-}
-
 // DefaultCheckoutTTL is the gateway-wide session lifetime.
 func (s *Service) DefaultCheckoutTTL() time.Duration { return s.cfg.CheckoutTTL }

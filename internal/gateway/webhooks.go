@@ -187,6 +187,10 @@ type WebhookStore interface {
 	GetDelivery(ctx context.Context, scope Scope, id string) (*Delivery, error)
 	ListDeliveries(ctx context.Context, scope Scope, endpointID string, p Page) (List[Delivery], error)
 	ListDeliveryAttempts(ctx context.Context, deliveryID string) ([]DeliveryAttempt, error)
+	// PruneDeliveryAttempts deletes at most limit attempts made before t,
+	// oldest first, and returns how many. Deliveries keep their summary
+	// (attempts, last status, last error).
+	PruneDeliveryAttempts(ctx context.Context, t time.Time, limit int) (int, error)
 	// ListEventDeliveries lists the deliveries of event eventID in scope,
 	// one per endpoint it went to, oldest first; none for an event outside
 	// scope.

@@ -50,7 +50,7 @@ func TestIdempotentReplay(t *testing.T) {
 		t.Fatalf("after 23h: %d", r.status)
 	}
 	e.clock.Advance(2 * time.Hour)
-	if n, err := e.svc.PurgeIdempotency(context.Background()); err != nil || n < 1 {
+	if n, err := e.svc.PurgeIdempotencyBatch(context.Background(), 100); err != nil || n < 1 {
 		t.Fatalf("purge: %d %v", n, err)
 	}
 	if r := e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), sessionBody(), "Idempotency-Key", "order-1"); r.status != 201 {

@@ -26,4 +26,10 @@
 //
 // Plain reads go straight to the pool; a list's page and its total count
 // share one REPEATABLE READ snapshot.
+//
+// Migrations follow the upgrade policy of package schema: Open refuses a
+// database older than OldestSupportedVersion (satsrail 0.1.0's schema) and
+// one with migrations this binary does not know unless all of them are
+// marked additive; CheckSchema repeats the check for readiness, and
+// MigrateTo builds the older schemas the upgrade tests start from.
 package postgres

@@ -97,9 +97,14 @@ func (s *Store) AbortIdempotent(ctx context.Context, keyID, key string) error {
 	return mapErr(err, "abort idempotent request %q", key)
 }
 
-// PurgeIdempotent deletes records created before t and returns how many.
-func (s *Store) PurgeIdempotent(ctx context.Context, t time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM idempotency_keys WHERE created_at < $1", timeCol(t))
+// PurgeIdempotent deletes at most limit records created before t, oldest
+// first (by idempotency_keys_created), and returns how many. Rows another
+// node is deleting or a request holds are skipped, not waited for.
+func (s *Store) PurgeIdempotent(ctx context.Context, t time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys k USING (
+			SELECT api_key_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2
+			FOR UPDATE SKIP LOCKED) old
+		WHERE k.api_key_id = old.api_key_id AND k.key = old.key`, timeCol(t), limit)
 	if err != nil {
 		return 0, mapErr(err, "purge idempotency keys")
 	}

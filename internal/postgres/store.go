@@ -24,6 +24,10 @@ type Config struct {
 	// MaxConns caps the connection pool; 0 keeps the URL's or pgx's default
 	// (the greater of 4 and the number of CPUs).
 	MaxConns int
+
+	// migrations replaces the embedded ones in tests: a binary that knows
+	// fewer (an older release) or more.
+	migrations []migration
 }
 
 // DefaultMaxConns is the pool size when neither Config nor the URL sets one.
@@ -36,6 +40,8 @@ type Store struct {
 	// lastAnalyze is when the delivery queue's statistics were last
 	// refreshed by a slow claim (unix nanoseconds).
 	lastAnalyze atomic.Int64
+
+	latest int // the newest migration this binary knows
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -65,18 +71,25 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s: %w", describe(pc.ConnConfig), err)
 	}
+	all := cfg.migrations
+	if all == nil {
+		if all, err = loadMigrations(); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	_, err = migrate(ctx, conn.Conn())
+	_, err = migrate(ctx, conn.Conn(), all)
 	conn.Release()
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, latest: all[len(all)-1].version}, nil
 }
 
 // Close closes the pool, waiting for connections in use to be returned.

@@ -8,4 +8,10 @@
 // BeginIdempotent, PutTestWalletKey, PayTestInvoice) excludes every other
 // writer for its duration. Plain reads
 // use a separate read-only pool, which WAL mode lets run beside the writer.
+//
+// Migrations follow the upgrade policy of package schema: Open refuses a
+// database older than OldestSupportedVersion (satsrail 0.1.0's schema) and
+// one with migrations this binary does not know unless all of them are
+// marked additive; CheckSchema repeats the check for readiness, and
+// MigrateTo builds the older schemas the upgrade tests start from.
 package sqlite

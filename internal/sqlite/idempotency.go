@@ -75,13 +75,18 @@ func (s *Store) AbortIdempotent(ctx context.Context, keyID, key string) error {
 	return mapErr(err, "abort idempotent request %q", key)
 }
 
-// PurgeIdempotent deletes records created before t and returns how many.
-func (s *Store) PurgeIdempotent(ctx context.Context, t time.Time) (int, error) {
-	res, err := s.writer.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE created_at < ?", timeCol(t))
-	if err != nil {
-		return 0, mapErr(err, "purge idempotency keys")
-	}
-	n, err := res.RowsAffected()
+// PurgeIdempotent deletes at most limit records created before t, oldest
+// first (by idempotency_keys_created), and returns how many.
+func (s *Store) PurgeIdempotent(ctx context.Context, t time.Time, limit int) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE rowid IN
+			(SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`, timeCol(t), limit)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	return int(n), mapErr(err, "purge idempotency keys")
 }
 

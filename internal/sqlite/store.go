@@ -19,6 +19,10 @@ import (
 type Config struct {
 	// Path is the database file; its directory must exist.
 	Path string
+
+	// migrations replaces the embedded ones in tests: a binary that knows
+	// fewer (an older release) or more.
+	migrations []migration
 }
 
 // Store is the SQLite gateway.Store. It is safe for concurrent use.
@@ -32,6 +36,8 @@ type Store struct {
 	leading bool        // a caller is running batches
 
 	unsynced bool // the writer commits without fsync (synchronous=NORMAL); only the leader touches it
+
+	latest int // the newest migration this binary knows
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -56,7 +62,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := migrate(ctx, writer); err != nil {
+	all := cfg.migrations
+	if all == nil {
+		if all, err = loadMigrations(); err != nil {
+			writer.Close()
+			return nil, err
+		}
+	}
+	if _, err := migrate(ctx, writer, all); err != nil {
 		writer.Close()
 		return nil, err
 	}
@@ -68,7 +81,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
 	}
-	return &Store{path: cfg.Path, writer: writer, reader: reader}, nil
+	return &Store{path: cfg.Path, writer: writer, reader: reader, latest: all[len(all)-1].version}, nil
 }
 
 // Close closes both connection pools.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -100,7 +101,7 @@ func testIdempotency(t *testing.T, f *fixture) {
 		for i, key := range []string{"purge-0", "purge-10", "purge-20"} {
 			wantNone(t, begin(t, rec(otherKeyID, key, "hash", at(-1000+10*i)), at(-2000)))
 		}
-		n, err := f.store.PurgeIdempotent(f.ctx, at(-990))
+		n, err := f.store.PurgeIdempotent(f.ctx, at(-990), 100)
 		noErr(t, "PurgeIdempotent", err)
 		if n != 1 {
 			t.Errorf("PurgeIdempotent purged %d records, want 1", n)
@@ -111,10 +112,35 @@ func testIdempotency(t *testing.T, f *fixture) {
 				t.Errorf("%s was purged, want it kept", key)
 			}
 		}
-		n, err = f.store.PurgeIdempotent(f.ctx, at(-990))
+		n, err = f.store.PurgeIdempotent(f.ctx, at(-990), 100)
 		noErr(t, "PurgeIdempotent", err)
 		if n != 0 {
 			t.Errorf("second PurgeIdempotent purged %d records, want 0", n)
+		}
+	})
+
+	t.Run("purge deletes in batches of at most limit, oldest first", func(t *testing.T) {
+		for i := range 5 {
+			wantNone(t, begin(t, rec(otherKeyID, fmt.Sprintf("batch-%d", i), "hash", at(-3000+i)), at(-4000)))
+		}
+		n, err := f.store.PurgeIdempotent(f.ctx, at(-2990), 2)
+		noErr(t, "PurgeIdempotent", err)
+		if n != 2 {
+			t.Errorf("PurgeIdempotent(limit 2) purged %d, want 2", n)
+		}
+		// After one batch of 2: the two oldest, batch-0 and batch-1, are gone.
+		for i := range 5 {
+			_, err := f.store.LookupIdempotent(f.ctx, otherKeyID, fmt.Sprintf("batch-%d", i), at(-4000))
+			if gone := errors.Is(err, gateway.ErrNotFound); gone != (i < 2) {
+				t.Errorf("batch-%d gone = %v (err %v) after one batch, want %v", i, gone, err, i < 2)
+			}
+		}
+		for _, want := range []int{2, 1, 0} {
+			n, err := f.store.PurgeIdempotent(f.ctx, at(-2990), 2)
+			noErr(t, "PurgeIdempotent", err)
+			if n != want {
+				t.Errorf("PurgeIdempotent(limit 2) purged %d, want %d", n, want)
+			}
 		}
 	})
 }

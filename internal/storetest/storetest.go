@@ -86,6 +86,8 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"Invites", testInvites},
 		{"AuditLog", testAuditLog},
 		{"ListAPIKeys", testListAPIKeys},
+		{"PruneDeliveryAttempts", testPruneDeliveryAttempts},
+		{"ForgetCustomer", testForgetCustomer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

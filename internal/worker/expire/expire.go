@@ -1,7 +1,8 @@
 // Package expire runs the background housekeeping of checkout sessions:
 // pending sessions whose time is up become expired (with their
-// checkout.expired event), Idempotency-Keys past their TTL are forgotten,
-// and the API keys' "last used" times noted in memory are written out.
+// checkout.expired event), and the API keys' "last used" times noted in
+// memory are written out. (Idempotency-Keys past their TTL are deleted by
+// the retention worker, package retain.)
 package expire
 
 import (
@@ -18,8 +19,6 @@ import (
 type Worker struct {
 	Service  *gateway.Service
 	Interval time.Duration // default 1s
-	// PurgeEvery is how often expired Idempotency-Keys are deleted (default 1h).
-	PurgeEvery time.Duration
 	// KeyUsageEvery is how often API keys' "last used" times are written
 	// (default gateway.KeyUsageResolution); they are written once more
 	// when Run ends.
@@ -33,23 +32,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	log := cmp.Or(w.Logger, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	tick := time.NewTicker(cmp.Or(w.Interval, time.Second))
 	defer tick.Stop()
-	purgeEvery := cmp.Or(w.PurgeEvery, time.Hour)
 	usageEvery := cmp.Or(w.KeyUsageEvery, gateway.KeyUsageResolution)
-	var lastPurge time.Time
 	lastUsage := time.Now()
 	for {
 		if n, err := w.Service.ExpireDue(ctx); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "expire due sessions", "err", err)
 		} else if n > 0 {
 			log.InfoContext(ctx, "expired checkout sessions", "count", n)
-		}
-		if time.Since(lastPurge) >= purgeEvery {
-			if n, err := w.Service.PurgeIdempotency(ctx); err != nil && ctx.Err() == nil {
-				log.ErrorContext(ctx, "purge idempotency keys", "err", err)
-			} else if n > 0 {
-				log.InfoContext(ctx, "purged idempotency keys", "count", n)
-			}
-			lastPurge = time.Now()
 		}
 		if time.Since(lastUsage) >= usageEvery {
 			w.flushKeyUsage(ctx, log)
