@@ -31,6 +31,10 @@ Usage:
   satsrail user reset-password --email E [--password-stdin]
   satsrail testwallet pay [--amount-msat N] BOLT11   pay a test-mode invoice (even while serve is down)
   satsrail bench    [flags]   load-test a gateway beside baselines measured in the same run (docs/PERFORMANCE.md)
+  satsrail backup --to FILE [--data-dir DIR]        copy a running SQLite gateway's database, consistently
+  satsrail restore --from FILE --data-dir DIR [--force]   restore a backup, after checking it
+  satsrail master-key fingerprint|rotate --new-key-file F   check or rotate the master key
+  satsrail doctor [--json]   check a gateway's database, key, wallets, prices, webhooks and disk
 
 Run "satsrail <command> --help" for the flags of each. Every flag can be given
 as an environment variable: --data-dir is SATSRAIL_DATA_DIR, and so on.
@@ -58,6 +62,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = testwalletCmd(ctx, rest, stdout, stderr)
 	case "bench":
 		err = bench(ctx, rest, stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, rest, stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, rest, stdout, stderr)
+	case "master-key":
+		err = masterKeyCmd(ctx, rest, stdout, stderr)
+	case "doctor":
+		err = doctorCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
