@@ -123,3 +123,34 @@ func resealColumn(ctx context.Context, tx pgx.Tx, table, column, where string, r
 	}
 	return len(todo), nil
 }
+
+// DeliveryBacklog returns how many webhook deliveries are pending and when
+// the oldest due one was due (zero when none is due at now).
+func (s *Store) DeliveryBacklog(ctx context.Context, now time.Time) (int, time.Time, error) {
+	var n int
+	var oldest *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT count(*),
+		(SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1)
+		FROM webhook_deliveries WHERE status = 'pending'`, now.UTC()).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, mapErr(err, "delivery backlog")
+	}
+	if oldest == nil {
+		return n, time.Time{}, nil
+	}
+	return n, oldest.UTC(), nil
+}
+
+// LockHealth returns how many lock requests wait and the age of the oldest
+// open transaction on the database, for `satsrail doctor`.
+func (s *Store) LockHealth(ctx context.Context) (waiting int, oldestTx time.Duration, err error) {
+	var secs float64
+	err = s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM pg_locks WHERE NOT granted),
+		COALESCE((SELECT extract(epoch FROM now() - min(xact_start)) FROM pg_stat_activity
+		          WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()), 0)`).Scan(&waiting, &secs)
+	if err != nil {
+		return 0, 0, mapErr(err, "lock health")
+	}
+	return waiting, time.Duration(secs * float64(time.Second)), nil
+}

@@ -24,6 +24,9 @@ type Config struct {
 	// MaxConns caps the connection pool; 0 keeps the URL's or pgx's default
 	// (the greater of 4 and the number of CPUs).
 	MaxConns int
+	// NoMigrate opens the database as it is, for commands that only look
+	// (satsrail doctor).
+	NoMigrate bool
 }
 
 // DefaultMaxConns is the pool size when neither Config nor the URL sets one.
@@ -64,6 +67,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect to %s: %w", describe(pc.ConnConfig), err)
+	}
+	if cfg.NoMigrate {
+		return &Store{pool: pool}, nil
 	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {

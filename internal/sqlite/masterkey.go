@@ -119,3 +119,21 @@ func resealColumn(ctx context.Context, tx *sql.Tx, table, column, where string, 
 	}
 	return len(todo), nil
 }
+
+// DeliveryBacklog returns how many webhook deliveries are pending and when
+// the oldest due one was due (zero when none is due at now).
+func (s *Store) DeliveryBacklog(ctx context.Context, now time.Time) (int, time.Time, error) {
+	var n int
+	var oldest sql.NullInt64
+	err := s.reader.QueryRowContext(ctx, `SELECT count(*),
+		(SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?)
+		FROM webhook_deliveries WHERE status = 'pending'`, now.UnixMicro()).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, mapErr(err, "delivery backlog")
+	}
+	var at time.Time
+	if oldest.Valid {
+		at = time.UnixMicro(oldest.Int64).UTC()
+	}
+	return n, at, nil
+}

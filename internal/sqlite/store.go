@@ -19,6 +19,9 @@ import (
 type Config struct {
 	// Path is the database file; its directory must exist.
 	Path string
+	// NoMigrate opens the database as it is, for commands that only look
+	// (satsrail doctor).
+	NoMigrate bool
 }
 
 // Store is the SQLite gateway.Store. It is safe for concurrent use.
@@ -56,9 +59,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := migrate(ctx, writer); err != nil {
-		writer.Close()
-		return nil, err
+	if !cfg.NoMigrate {
+		if _, err := migrate(ctx, writer); err != nil {
+			writer.Close()
+			return nil, err
+		}
 	}
 	reader := openDB(dsn(cfg.Path, "_pragma=query_only(1)", readerCache))
 	reader.SetMaxOpenConns(readerConns)
