@@ -39,6 +39,8 @@ type Store struct {
 	// lastAnalyze is when the delivery queue's statistics were last
 	// refreshed by a slow claim (unix nanoseconds).
 	lastAnalyze atomic.Int64
+	// horizonWait, when set, replaces the const of that name (tests).
+	horizonWait time.Duration
 }
 
 var _ gateway.Store = (*Store)(nil)

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"WebhookFanOut", testWebhookFanOut},
 		{"InsertEvent", testInsertEvent},
 		{"ListEvents", testListEvents},
+		{"EventCommitOrder", testEventCommitOrder},
 		{"WebhookScopeIsolation", testWebhookScopeIsolation},
 		{"ClaimDueDeliveries", testClaimDueDeliveries},
 		{"ClaimSkipsGoneEndpoints", testClaimSkipsGoneEndpoints},

@@ -9,3 +9,9 @@ CREATE TABLE master_key (
     fingerprint TEXT NOT NULL,
     recorded_at INTEGER NOT NULL
 ) STRICT;
+
+-- The event list sorts by commit order, newest first (events.go): seq is
+-- the rowid, handed out by the one writer in the order transactions commit.
+-- (Same migration as the master key only because the migration numbers
+-- were rationed.)
+CREATE INDEX events_commit_order ON events (merchant_id, mode, seq DESC);
