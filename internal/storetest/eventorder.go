@@ -2,8 +2,11 @@ package storetest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
@@ -100,4 +103,91 @@ func testEventCommitOrder(t *testing.T, f *fixture) {
 		diff(t, "caught up since "+top, []string{"evt_late"}, catchUp(t, "", top, 2))
 		diff(t, "caught up by type since "+top, []string{"evt_late"}, catchUp(t, gateway.EventCheckoutCompleted, top, 1))
 	})
+}
+
+// testEventCatchUpUnderConcurrency runs writers that stamp an event, take a
+// moment (as a settlement's transaction does), then insert it, beside a
+// consumer that keeps catching up: paging from the top down to the newest
+// event it has seen. When the writers are done and it has caught up once
+// more, it has seen every event exactly once.
+func testEventCatchUpUnderConcurrency(t *testing.T, f *fixture) {
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				id := fmt.Sprintf("evt_w%d_%02d", w, i)
+				ev := event(f.scope, id, gateway.EventCheckoutCompleted, "cs_"+id, time.Now().UTC().Truncate(time.Microsecond))
+				time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+				if err := f.store.InsertEvent(f.ctx, ev, ""); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	seen := map[string]int{}
+	newest := ""
+	catchUp := func() error {
+		var got []string
+		after := ""
+		for {
+			l, err := f.store.ListEvents(f.ctx, f.scope, gateway.EventFilter{Type: gateway.EventCheckoutCompleted,
+				Page: gateway.Page{PerPage: 7, StartingAfter: after}})
+			if err != nil {
+				return err
+			}
+			for _, e := range l.Items {
+				if e.ID == newest {
+					l.HasMore = false
+					break
+				}
+				got = append(got, e.ID)
+			}
+			if !l.HasMore || len(l.Items) == 0 {
+				break
+			}
+			after = l.Items[len(l.Items)-1].ID
+		}
+		for _, id := range got {
+			seen[id]++
+		}
+		if len(got) > 0 {
+			newest = got[0]
+		}
+		return nil
+	}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		noErr(t, "catch up", catchUp())
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatalf("InsertEvent: %v", err)
+	}
+	noErr(t, "catch up", catchUp())
+	var missed, twice []string
+	for w := range writers {
+		for i := range each {
+			id := fmt.Sprintf("evt_w%d_%02d", w, i)
+			switch seen[id] {
+			case 0:
+				missed = append(missed, id)
+			case 1:
+			default:
+				twice = append(twice, id)
+			}
+		}
+	}
+	if len(missed) > 0 || len(twice) > 0 {
+		t.Errorf("the consumer missed %d events %v and saw %d twice %v, of %d", len(missed), missed, len(twice), twice, writers*each)
+	}
 }

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"InsertEvent", testInsertEvent},
 		{"ListEvents", testListEvents},
 		{"EventCommitOrder", testEventCommitOrder},
+		{"EventCatchUpUnderConcurrency", testEventCatchUpUnderConcurrency},
 		{"WebhookScopeIsolation", testWebhookScopeIsolation},
 		{"ClaimDueDeliveries", testClaimDueDeliveries},
 		{"ClaimSkipsGoneEndpoints", testClaimSkipsGoneEndpoints},
