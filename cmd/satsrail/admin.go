@@ -28,7 +28,11 @@ func openService(ctx context.Context, sf storeFlags) (*gateway.Service, func(), 
 	var seal gateway.Sealer
 	if dir, err := sf.keyDir(); err == nil {
 		if key, err := masterKey(os.Getenv("SATSRAIL_MASTER_KEY"), dir); err == nil {
-			seal = sealer(key)
+			// Only the database's key may seal (a wrong one would seal
+			// what no node can open).
+			if ring, err := openKeyring(ctx, st, key, os.Getenv("SATSRAIL_EXTRA_MASTER_KEYS")); err == nil {
+				seal = ring
+			}
 		}
 	}
 	svc := gateway.NewService(gateway.Config{Store: st, Rates: noRates{}, Sealer: seal})

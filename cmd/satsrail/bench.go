@@ -37,6 +37,9 @@ type benchConfig struct {
 
 const benchScenarios = "create,get,list,pay,page,watch"
 
+// benchOptional are scenarios run only when --scenarios names them.
+const benchOptional = "backup"
+
 func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "baseline" {
 		return benchBaseline(ctx, args[1:], stdout)
@@ -48,7 +51,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.secretKey, "secret-key", "", "the sk_test_ key of the merchant to drive with --url; lift its rate limit (merchant create --rate-limit-per-minute)")
 	fs.IntVar(&c.clients, "clients", 32, "concurrent clients")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each scenario runs against each target")
-	fs.StringVar(&scen, "scenarios", benchScenarios, "which scenarios to run: create (POST /checkout_sessions with an Idempotency-Key, then again paced at half the rate it reached), get (GET /checkout_sessions/{id}), list (GET /transactions with filters), pay (simulated payment → verified webhook at a local receiver), page (hosted checkout page), watch (RSS, goroutines and idle CPU with --pending sessions waiting for payment; started gateways only)")
+	fs.StringVar(&scen, "scenarios", benchScenarios, "which scenarios to run: create (POST /checkout_sessions with an Idempotency-Key, then again paced at half the rate it reached), get (GET /checkout_sessions/{id}), list (GET /transactions with filters), pay (simulated payment → verified webhook at a local receiver), page (hosted checkout page), watch (RSS, goroutines and idle CPU with --pending sessions waiting for payment; started gateways only); not by default: backup (the time and size of `satsrail backup` of the idle gateway, then create with no backup beside create while backups run back to back; started gateways only)")
 	fs.StringVar(&rows, "rows", "0", "table sizes to run create, get and list at, comma-separated: each starts a gateway whose database holds that many settled sessions (e.g. 100000,1000000); started gateways only")
 	fs.IntVar(&c.pending, "pending", 100000, "watch: pending sessions with open invoices the gateway holds")
 	fs.DurationVar(&c.idle, "idle", 10*time.Second, "watch: how long the gateway's idle CPU is measured")
@@ -63,8 +66,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
 		}
-		if !strings.Contains(","+benchScenarios+",", ","+s+",") {
-			return fmt.Errorf("--scenarios: unknown scenario %q (have %s)", s, benchScenarios)
+		if !strings.Contains(","+benchScenarios+","+benchOptional+",", ","+s+",") {
+			return fmt.Errorf("--scenarios: unknown scenario %q (have %s,%s)", s, benchScenarios, benchOptional)
 		}
 		c.scenarios[s] = true
 	}
@@ -142,7 +145,7 @@ func runBench(ctx context.Context, c *benchConfig, rep *loadtest.Report, logw io
 	}
 	if c.url != "" {
 		cl := &loadtest.Client{BaseURL: strings.TrimRight(c.url, "/"), SecretKey: c.secretKey, HTTP: httpc, RunID: runID()}
-		if err := runScenarios(ctx, c, cl, 0, load, progress); err != nil {
+		if err := runScenarios(ctx, c, cl, "", 0, load, progress); err != nil {
 			return err
 		}
 	} else {
@@ -180,11 +183,12 @@ func benchGateway(ctx context.Context, c *benchConfig, rows int, load loadtest.L
 	}
 	defer p.stop()
 	cl := &loadtest.Client{BaseURL: p.url, SecretKey: key, HTTP: loadtest.NewHTTPClient(c.clients), RunID: runID()}
-	return runScenarios(ctx, c, cl, rows, load, progress)
+	return runScenarios(ctx, c, cl, dir, rows, load, progress)
 }
 
-// runScenarios runs the HTTP scenarios against one gateway.
-func runScenarios(ctx context.Context, c *benchConfig, cl *loadtest.Client, rows int, load loadtest.Load, progress func(loadtest.Result)) error {
+// runScenarios runs the HTTP scenarios against one gateway; dir is its data
+// dir when the bench started it.
+func runScenarios(ctx context.Context, c *benchConfig, cl *loadtest.Client, dir string, rows int, load loadtest.Load, progress func(loadtest.Result)) error {
 	res := func(scenario string, l loadtest.Load, op loadtest.Op) loadtest.Result {
 		r := loadtest.Result{Scenario: scenario, Target: "satsrail", Rows: rows, Clients: l.Clients, Rate: l.Rate, Stats: loadtest.Drive(ctx, l, op)}
 		progress(r)
@@ -207,6 +211,11 @@ func runScenarios(ctx context.Context, c *benchConfig, cl *loadtest.Client, rows
 	}
 	if c.scenarios["list"] {
 		res("list", load, cl.List(loadtest.ListQueries(time.Now()), rows))
+	}
+	if c.scenarios["backup"] && dir != "" {
+		if err := benchBackup(ctx, c, cl, dir, rows, load, progress); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
 	}
 	if rows != c.rows[0] && c.url == "" {
 		return nil // pay and page don't depend on the table size
@@ -265,6 +274,11 @@ func addRatios(rep *loadtest.Report) {
 		// run's rate is set, not measured: compare its latencies instead.
 		if first := smallest(rep, x.Scenario); first != nil && first.Rows < x.Rows && x.RPS > 0 && x.Rate == 0 {
 			x.Ratios["smallest-table"] = loadtest.Ratio(first.RPS, x.RPS)
+		}
+		if x.Backups != nil {
+			if b := rep.Find("create-nobackup", "satsrail", x.Rows); b != nil {
+				x.Ratios["without-backup"] = loadtest.Ratio(x.RPS, b.RPS)
+			}
 		}
 		if len(x.Ratios) == 0 {
 			x.Ratios = nil
@@ -437,5 +451,70 @@ func benchBaseline(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// benchBackup takes a backup of the idle gateway in dir (its time and
+// size), then runs create for --duration with no backup, then create again
+// while `satsrail backup` runs back to back, for at least --duration and at
+// least one whole backup: the load covers every backup from its start to its
+// end, so the second rate is the rate during a backup, beside the first in
+// the same run.
+func benchBackup(ctx context.Context, c *benchConfig, cl *loadtest.Client, dir string, rows int, load loadtest.Load, progress func(loadtest.Result)) error {
+	n := 0
+	backup := func() (time.Duration, int64, error) {
+		n++
+		to := filepath.Join(c.workDir, fmt.Sprintf("backup-%d-%d.db", rows, n))
+		start := time.Now()
+		if _, err := runChild(ctx, "backup", "--to", to, "--data-dir", dir); err != nil {
+			return 0, 0, err
+		}
+		took := time.Since(start)
+		fi, err := os.Stat(to)
+		if err != nil {
+			return 0, 0, err
+		}
+		return took, fi.Size(), os.Remove(to)
+	}
+	idle, size, err := backup()
+	if err != nil {
+		return err
+	}
+	progress(loadtest.Result{Scenario: "create-nobackup", Target: "satsrail", Rows: rows, Clients: load.Clients, Stats: loadtest.Drive(ctx, load, cl.Create())})
+
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	type outcome struct {
+		took []time.Duration
+		err  error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		deadline := time.Now().Add(load.Duration)
+		for len(o.took) == 0 || time.Now().Before(deadline) {
+			d, _, err := backup()
+			if err != nil {
+				o.err = err
+				break
+			}
+			o.took = append(o.took, d)
+		}
+		stop()
+		done <- o
+	}()
+	during := load
+	during.Duration = time.Hour // ends with the last backup
+	st := loadtest.Drive(lctx, during, cl.Create())
+	o := <-done
+	if o.err != nil {
+		return o.err
+	}
+	var sum time.Duration
+	for _, d := range o.took {
+		sum += d
+	}
+	progress(loadtest.Result{Scenario: "create+backup", Target: "satsrail", Rows: rows, Clients: load.Clients, Stats: st,
+		Backups: &loadtest.Backups{IdleSeconds: idle.Seconds(), Bytes: size, UnderLoad: len(o.took), LoadSeconds: (sum / time.Duration(len(o.took))).Seconds()}})
 	return nil
 }

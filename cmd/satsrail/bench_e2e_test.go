@@ -82,3 +82,44 @@ func TestBenchSmoke(t *testing.T) {
 		t.Errorf("report without its machine or date: %+v %v", rep.Machine, rep.Date)
 	}
 }
+
+// TestBenchBackupSmoke runs the backup scenario for a moment and checks it
+// reported a backup (its time and size), create with and without backups
+// running, and the ratio between them. It asserts no speed.
+func TestBenchBackupSmoke(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.json")
+	cmd := exec.Command(binary, "bench", "--scenarios", "backup", "--baselines=false", "--duration", "300ms", "--clients", "2",
+		"--rows", "200", "--json", out)
+	cmd.Env = os.Environ()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bench: %v\n%s", err, b)
+	}
+	var rep loadtest.Report
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, raw)
+	}
+	for _, s := range []string{"create-nobackup", "create+backup"} {
+		r := rep.Find(s, "satsrail", 200)
+		if r == nil {
+			t.Fatalf("no %s result at 200 rows: %s", s, raw)
+		}
+		if r.Requests == 0 || r.Errors != 0 || r.RPS <= 0 {
+			t.Errorf("%s: %+v", s, r.Stats)
+		}
+	}
+	r := rep.Find("create+backup", "satsrail", 200)
+	if bk := r.Backups; bk == nil || bk.IdleSeconds <= 0 || bk.Bytes <= 0 || bk.UnderLoad < 1 || bk.LoadSeconds <= 0 {
+		t.Errorf("backups: %+v", r.Backups)
+	}
+	if r.Ratios["without-backup"] <= 0 {
+		t.Errorf("create+backup has no ratio to create without a backup: %v", r.Ratios)
+	}
+	if rep.Find("create", "satsrail", 200) != nil {
+		t.Errorf("create ran though only backup was asked for")
+	}
+}

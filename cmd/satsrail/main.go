@@ -34,6 +34,10 @@ Usage:
   satsrail mcp      [--base-url URL]   MCP server on stdio for AI agents (SATSRAIL_API_KEY: a secret key)
   satsrail version  [--json]  this binary's release, build and the database schema versions it supports
   satsrail customer forget --email E [--json]   erase a customer's email and name from every merchant's sessions (privacy request); payments stay
+  satsrail backup --to FILE [--data-dir DIR]        copy a running SQLite gateway's database, consistently
+  satsrail restore --from FILE --data-dir DIR [--force]   restore a backup, after checking it
+  satsrail master-key fingerprint|rotate --new-key-file F   check or rotate the master key
+  satsrail doctor [--json]   check a gateway's database, key, wallets, prices, webhooks and disk
 
 Run "satsrail <command> --help" for the flags of each. Every flag can be given
 as an environment variable: --data-dir is SATSRAIL_DATA_DIR, and so on.
@@ -67,6 +71,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = versionCmd(ctx, rest, stdout, stderr)
 	case "customer":
 		err = customerCmd(ctx, rest, stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, rest, stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, rest, stdout, stderr)
+	case "master-key":
+		err = masterKeyCmd(ctx, rest, stdout, stderr)
+	case "doctor":
+		err = doctorCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

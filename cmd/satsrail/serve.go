@@ -53,6 +53,7 @@ type serveConfig struct {
 	expireInterval            time.Duration
 	checkpointEvery           time.Duration
 	masterKey                 string
+	extraMasterKeys           string
 	autopayAfter              time.Duration
 	reconcileEvery            time.Duration
 	checkoutRateLimit         int
@@ -91,6 +92,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&c.expireInterval, "expire-interval", time.Second, "how often pending sessions are checked for expiry")
 	fs.DurationVar(&c.checkpointEvery, "checkpoint-interval", sqlite.DefaultCheckpointEvery, "SQLite: time between background checkpoints, which copy the write-ahead log into the database file; each ends with an fsync that the commits beside it wait for, so shorter means smaller stalls (docs/PERFORMANCE.md)")
 	fs.StringVar(&c.masterKey, "master-key", "", "master key sealing secrets at rest (64 hex chars); default: <data-dir>/master.key, created 0600 on first start")
+	fs.StringVar(&c.extraMasterKeys, "extra-master-keys", "", "more master keys (comma-separated) this node opens secrets with, and seals with when the database names one of them: for rotating the master key (`satsrail master-key --help`)")
 	fs.DurationVar(&c.autopayAfter, "test-autopay-after", 0, "test wallet: invoices pay themselves this long after creation (0 = off)")
 	fs.DurationVar(&c.reconcileEvery, "reconcile-interval", 0, "how often every open invoice is looked up in its wallet, one lookup per pending session (0 = off: only at start and after a wallet stream reconnects, since the wallets' settlement feeds are exact)")
 	fs.StringVar(&c.retrySchedule, "webhook-retry-schedule", "1m,5m,30m,2h", "waits between webhook delivery attempts after a failure; then the delivery has failed")
@@ -197,9 +199,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.WarnContext(ctx, "database has additive migrations newer than this binary; serving beside the newer release (upgrade this node soon)",
 			"schema_version", ahead[len(ahead)-1], "binary_schema_version", latest)
 	}
-	testWallet := testwallet.New(testwallet.Config{Store: store, MasterKey: key, AutopayAfter: c.autopayAfter, Logger: log})
+	ring, err := openKeyring(ctx, store, key, c.extraMasterKeys)
+	if err != nil {
+		return err // refuse to start: it would seal secrets the other nodes cannot open
+	}
+	testWallet := testwallet.New(testwallet.Config{Store: store, Sealer: ring, AutopayAfter: c.autopayAfter, Logger: log})
 	wallets := backends{net: walletNet{allowPrivate: c.allowPrivateWallets, openSignup: openSignup, log: log}}
-	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: sealer(key),
+	walletSet := &gateway.Wallets{Store: store, Backends: wallets, Sealer: ring,
 		TestWallet: func(merchantID string) gateway.Wallet { return testWallet.For(merchantID) }}
 	// The poller needs the service, and the service tells it of new
 	// invoices: made first, given its service once that exists.
@@ -208,7 +214,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	svc := gateway.NewService(gateway.Config{
 		Store: store, Rates: rateSource, CheckoutTTL: c.checkoutTTL, MaxAmountCents: gateway.Cents(c.maxAmountCents),
 		Wallets: walletSet, Decode: bolt11.Decode, Backends: wallets,
-		Sealer: sealer(key), GuardURL: urlGuard(c.allowPrivateWebhooks, openSignup),
+		Sealer: ring, GuardURL: urlGuard(c.allowPrivateWebhooks, openSignup),
 		OnSession:      func(event string, mode gateway.Mode) { m.Session(event, string(mode)) },
 		OnSettle:       func(path string, mode gateway.Mode) { m.Settled(path, string(mode)) },
 		OnReconcile:    func(completed int, _ error) { m.Reconciled(completed) },
@@ -232,7 +238,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 	pages := checkout.New(checkout.Config{Service: svc, Logger: log, Limiter: limiter, RateLimit: c.checkoutRateLimit,
 		Observe: m.ObserveHTTP, PublicURL: c.publicURL})
-	accounts, err := gateway.NewAccounts(gateway.AccountsConfig{Service: svc, Hasher: password.Hasher{}, Sealer: sealer(key), Signup: policy})
+	accounts, err := gateway.NewAccounts(gateway.AccountsConfig{Service: svc, Hasher: password.Hasher{}, Sealer: ring, Signup: policy})
 	if err != nil {
 		return err
 	}

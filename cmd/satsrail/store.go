@@ -14,6 +14,7 @@ import (
 // store is what the binary needs of an engine: the port plus readiness.
 type store interface {
 	gateway.Store
+	gateway.MasterKeyStore
 	SchemaVersion(ctx context.Context) (int, error)
 	// CheckSchema is nil while this binary may serve on the database as it
 	// is now (package schema: an older node beside newer additive

@@ -68,7 +68,11 @@ func testwalletCmd(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer st.Close()
-	w := testwallet.New(testwallet.Config{Store: st, MasterKey: key})
+	ring, err := openKeyring(ctx, st, key, os.Getenv("SATSRAIL_EXTRA_MASTER_KEYS"))
+	if err != nil {
+		return err
+	}
+	w := testwallet.New(testwallet.Config{Store: st, Sealer: ring})
 	if err := w.Pay(ctx, fs.Arg(0), gateway.MilliSat(*amount)); err != nil {
 		return err
 	}

@@ -12,14 +12,7 @@ import (
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/mail"
 	"github.com/satsrail/satsrail/internal/netguard"
-	"github.com/satsrail/satsrail/internal/secretbox"
 )
-
-// sealer seals secrets at rest with the master key.
-type sealer []byte
-
-func (k sealer) Seal(p []byte) ([]byte, error) { return secretbox.Seal(k, p) }
-func (k sealer) Open(s []byte) ([]byte, error) { return secretbox.Open(k, s) }
 
 // webhookPolicy is the SSRF guard of a mode: live endpoints may never reach
 // loopback, private or link-local addresses; test endpoints may use loopback

@@ -26,6 +26,18 @@ type Result struct {
 	Ratios map[string]float64 `json:"ratios,omitempty"`
 	// Process holds what the gateway process used, for the watch scenario.
 	Process *Process `json:"process,omitempty"`
+	// Backups holds the backups taken while this scenario ran (create+backup).
+	Backups *Backups `json:"backups,omitempty"`
+}
+
+// Backups is what `satsrail backup` took on a serving gateway: one backup
+// while it was idle, then back to back while the scenario ran.
+type Backups struct {
+	IdleSeconds float64 `json:"idle_seconds"` // the backup taken with no load
+	Bytes       int64   `json:"bytes"`        // the idle backup's size
+	UnderLoad   int     `json:"under_load"`   // backups taken during the scenario
+	// LoadSeconds is the mean time of the backups taken under load.
+	LoadSeconds float64 `json:"load_seconds"`
 }
 
 // Process is a server process's resource use, read from /proc.
@@ -96,7 +108,7 @@ func (r *Report) WriteTable(w io.Writer) {
 	fmt.Fprintln(tw, "scenario\ttarget\trows\tclients\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\tratios\t")
 	for _, x := range r.Results {
 		var ratios []string
-		for _, k := range []string{"baseline-nodb", "baseline-sqlite", "baseline-sqlite-group", "rows-0", "smallest-table"} {
+		for _, k := range []string{"baseline-nodb", "baseline-sqlite", "baseline-sqlite-group", "rows-0", "smallest-table", "without-backup"} {
 			if v, ok := x.Ratios[k]; ok {
 				ratios = append(ratios, fmt.Sprintf("%.2f× %s", v, k))
 			}
@@ -115,6 +127,11 @@ func (r *Report) WriteTable(w io.Writer) {
 			x.RPS, x.P50, x.P90, x.P99, x.Max, x.Errors, strings.Join(ratios, ", "))
 	}
 	tw.Flush()
+	for _, x := range r.Results {
+		if b := x.Backups; b != nil {
+			fmt.Fprintf(w, "\nbackup of %d rows: %.2f s idle, %d bytes; %d under %s load, %.2f s each", x.Rows, b.IdleSeconds, b.Bytes, b.UnderLoad, x.Scenario, b.LoadSeconds)
+		}
+	}
 	for _, x := range r.Results {
 		if x.FirstError != "" {
 			fmt.Fprintf(w, "\n%s on %s: first error: %s", x.Scenario, x.Target, x.FirstError)

@@ -246,6 +246,37 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if _, err := Migrate(ctx, dbURL); err == nil {
 		t.Error("Migrate of a database from a newer binary succeeded, want an error")
 	}
+	// NoMigrate (satsrail doctor) opens it as it is, to report the version.
+	ro, err := Open(ctx, Config{URL: dbURL, NoMigrate: true})
+	if err != nil {
+		t.Fatalf("Open NoMigrate: %v", err)
+	}
+	defer ro.Close()
+	if v, err := ro.SchemaVersion(ctx); err != nil || v != 9999 {
+		t.Errorf("NoMigrate SchemaVersion = %d, %v; want 9999", v, err)
+	}
+}
+
+// TestOpenNoMigrateLeavesSchema checks NoMigrate applies nothing: a database
+// one migration behind stays behind.
+func TestOpenNoMigrateLeavesSchema(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dbURL := freshDB(t)
+	s := open(t, dbURL)
+	want := migrationRows(t, s)
+	latest := want[len(want)-1]
+	if _, err := s.pool.Exec(ctx, "DELETE FROM schema_migrations WHERE version = $1", latest); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(ctx, Config{URL: dbURL, NoMigrate: true})
+	if err != nil {
+		t.Fatalf("Open NoMigrate: %v", err)
+	}
+	defer ro.Close()
+	if v, err := ro.SchemaVersion(ctx); err != nil || v != want[len(want)-2] {
+		t.Errorf("NoMigrate SchemaVersion = %d, %v; want %d (left as it was)", v, err, want[len(want)-2])
+	}
 }
 
 // TestOpenHidesPassword checks an unusable connection string's password

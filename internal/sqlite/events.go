@@ -20,7 +20,13 @@ func eventDests(e *gateway.Event) []any {
 var (
 	scanEvent   = scanner(eventDests)
 	insertEvent = insertSQL("events", eventColumns)
-	eventList   = listQuery[gateway.Event]{table: "events", columns: eventColumns, scan: scanEvent}
+	// The event list is in commit order, newest first: seq is the rowid,
+	// which the one writer hands out in the order transactions commit, so
+	// an event committed after a list was read always lists above every
+	// event that list held, whatever its created_at (stamped before its
+	// transaction waited for the writer). A consumer paging down from the
+	// top to the last event it saw never passes over one.
+	eventList = listQuery[gateway.Event]{table: "events", columns: eventColumns, scan: scanEvent, order: []string{"seq"}}
 )
 
 // deliveryFailed is the condition, on an events row, that one of its
@@ -52,7 +58,8 @@ func (s *Store) GetEvent(ctx context.Context, scope gateway.Scope, id string) (*
 	return &ev, nil
 }
 
-// ListEvents returns one page of the events in scope that match f.
+// ListEvents returns one page of the events in scope that match f, newest
+// committed first.
 func (s *Store) ListEvents(ctx context.Context, scope gateway.Scope, f gateway.EventFilter) (gateway.List[gateway.Event], error) {
 	c := scoped(scope)
 	c.add(f.Type != "", "type = ?", f.Type)

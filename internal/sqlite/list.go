@@ -75,6 +75,18 @@ type listQuery[T any] struct {
 	// the table's rows, so totals under status and created filters need not
 	// count them.
 	counted bool
+	// order is the sort key, newest first, when it is not (created_at, id):
+	// columns that together name one row (the events list sorts by commit
+	// order, events.go).
+	order []string
+}
+
+// orderBy is l's sort key.
+func (l listQuery[T]) orderBy() []string {
+	if l.order != nil {
+		return l.order
+	}
+	return []string{"created_at", "id"}
 }
 
 // run returns one page of the rows matching c, newest first, and their total.
@@ -115,7 +127,7 @@ func (l listQuery[T]) run(ctx context.Context, s *Store, scope gateway.Scope, c 
 
 // page returns the query of limit rows matching c from offset, newest first.
 func (l listQuery[T]) page(c *conds, limit, offset int) (string, []any) {
-	return "SELECT " + l.columns + " FROM " + l.table + c.whereSQL() + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+	return "SELECT " + l.columns + " FROM " + l.table + c.whereSQL() + " ORDER BY " + strings.Join(l.orderBy(), " DESC, ") + " DESC LIMIT ? OFFSET ?",
 		slices.Concat(c.args, []any{limit, offset})
 }
 
@@ -186,6 +198,9 @@ func (l listQuery[T]) total(c *conds) (string, []any) {
 // after restricts c to the rows after the cursor object, which must be in
 // scope (though it need not match the filter).
 func (l listQuery[T]) after(ctx context.Context, tx *sql.Tx, scope gateway.Scope, c *conds, id string) error {
+	if l.order != nil {
+		return l.afterKey(ctx, tx, scope, c, id)
+	}
 	var created int64
 	err := tx.QueryRowContext(ctx, "SELECT created_at FROM "+l.table+" WHERE merchant_id = ? AND mode = ? AND id = ?",
 		scope.MerchantID, scope.Mode, id).Scan(&created)
@@ -198,6 +213,27 @@ func (l listQuery[T]) after(ctx context.Context, tx *sql.Tx, scope gateway.Scope
 	}
 	c.push("(created_at, id) < (?, ?)", created, id)
 	return nil
+}
+
+// afterKey restricts c to the rows after the cursor object by l.order.
+func (l listQuery[T]) afterKey(ctx context.Context, tx *sql.Tx, scope gateway.Scope, c *conds, id string) error {
+	key := strings.Join(l.order, ", ")
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+l.table+" WHERE merchant_id = ? AND mode = ? AND id = ?",
+		scope.MerchantID, scope.Mode, id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return noCursor()
+	}
+	c.push("("+key+") < (SELECT "+key+" FROM "+l.table+" WHERE id = ?)", id)
+	return nil
+}
+
+// noCursor is the answer to a starting_after that names no object of the list.
+func noCursor() error {
+	return &gateway.Error{Code: gateway.CodeValidation, Message: "starting_after does not name an object in this list",
+		Fields: []gateway.FieldError{{Field: "starting_after", Message: "no such object"}}}
 }
 
 // scanAll scans every row of rows with scan.

@@ -23,6 +23,10 @@ type Config struct {
 	// migrations replaces the embedded ones in tests: a binary that knows
 	// fewer (an older release) or more.
 	migrations []migration
+
+	// NoMigrate opens the database as it is, for commands that only look
+	// (satsrail doctor).
+	NoMigrate bool
 }
 
 // Store is the SQLite gateway.Store. It is safe for concurrent use.
@@ -69,9 +73,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			return nil, err
 		}
 	}
-	if _, err := migrate(ctx, writer, all); err != nil {
-		writer.Close()
-		return nil, err
+	if !cfg.NoMigrate {
+		if _, err := migrate(ctx, writer, all); err != nil {
+			writer.Close()
+			return nil, err
+		}
 	}
 	reader := openDB(dsn(cfg.Path, "_pragma=query_only(1)", readerCache))
 	reader.SetMaxOpenConns(readerConns)

@@ -113,6 +113,37 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if _, err := Open(ctx, Config{Path: path}); err == nil {
 		t.Error("Open of a database from a newer binary succeeded, want an error")
 	}
+	// NoMigrate (satsrail doctor) opens it as it is, to report the version.
+	ro, err := Open(ctx, Config{Path: path, NoMigrate: true})
+	if err != nil {
+		t.Fatalf("Open NoMigrate: %v", err)
+	}
+	defer ro.Close()
+	if v, err := ro.SchemaVersion(ctx); err != nil || v != 9999 {
+		t.Errorf("NoMigrate SchemaVersion = %d, %v; want 9999", v, err)
+	}
+}
+
+// TestOpenNoMigrateLeavesSchema checks NoMigrate applies nothing: a database
+// one migration behind stays behind.
+func TestOpenNoMigrateLeavesSchema(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "satsrail.db")
+	want := allVersions(t)
+	s := open(t, path)
+	latest := want[len(want)-1]
+	if _, err := s.writer.ExecContext(ctx, "DELETE FROM schema_migrations WHERE version = ?", latest); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(ctx, Config{Path: path, NoMigrate: true})
+	if err != nil {
+		t.Fatalf("Open NoMigrate: %v", err)
+	}
+	v, err := ro.SchemaVersion(ctx)
+	ro.Close()
+	if err != nil || v != want[len(want)-2] {
+		t.Errorf("NoMigrate SchemaVersion = %d, %v; want %d (left as it was)", v, err, want[len(want)-2])
+	}
 }
 
 func TestOpenRefusesBadPath(t *testing.T) {

@@ -517,7 +517,9 @@ func testDeleteWebhookEndpointDeliveries(t *testing.T, f *fixture) {
 	t.Run("their events show as failed", func(t *testing.T) {
 		got, err := f.store.ListEvents(f.ctx, f.scope, gateway.EventFilter{DeliveryFailed: true})
 		noErr(t, "ListEvents", err)
-		checkList(t, got, eventID, []string{"evt_new", "evt_leased", "evt_retry"}, false, 3)
+		// Newest recorded first (testEventCommitOrder): evt_leased was
+		// inserted last, though stamped before evt_new.
+		checkList(t, got, eventID, []string{"evt_leased", "evt_new", "evt_retry"}, false, 3)
 	})
 }
 

@@ -61,6 +61,8 @@ func Run(t *testing.T, open func(t *testing.T) gateway.Store) {
 		{"WebhookFanOut", testWebhookFanOut},
 		{"InsertEvent", testInsertEvent},
 		{"ListEvents", testListEvents},
+		{"EventCommitOrder", testEventCommitOrder},
+		{"EventCatchUpUnderConcurrency", testEventCatchUpUnderConcurrency},
 		{"WebhookScopeIsolation", testWebhookScopeIsolation},
 		{"ClaimDueDeliveries", testClaimDueDeliveries},
 		{"ClaimSkipsGoneEndpoints", testClaimSkipsGoneEndpoints},

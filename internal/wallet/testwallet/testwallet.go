@@ -51,8 +51,11 @@ var ErrExpired = errors.New("testwallet: invoice expired")
 // Config configures a Wallet. Zero fields take the documented defaults.
 type Config struct {
 	Store gateway.TestWalletStore
-	// MasterKey seals the node keys in the Store; 32 bytes.
+	// MasterKey seals the node keys in the Store; 32 bytes. Sealer, when
+	// set, seals them instead (the gateway's keyring, which follows a
+	// rotation of the master key).
 	MasterKey []byte
+	Sealer    gateway.Sealer
 	// Now defaults to time.Now().UTC() truncated to microseconds.
 	Now func() time.Time
 	// AutopayAfter, when positive, makes Run pay every invoice this long
@@ -66,7 +69,7 @@ type Config struct {
 // Wallet is the test wallet of every merchant. It is safe for concurrent use.
 type Wallet struct {
 	store        gateway.TestWalletStore
-	masterKey    []byte
+	sealer       gateway.Sealer
 	now          func() time.Time
 	autopayAfter time.Duration
 	interval     time.Duration
@@ -80,7 +83,7 @@ type Wallet struct {
 func New(cfg Config) *Wallet {
 	w := &Wallet{
 		store:        cfg.Store,
-		masterKey:    cfg.MasterKey,
+		sealer:       cfg.Sealer,
 		autopayAfter: cfg.AutopayAfter,
 		interval:     cmp.Or(cfg.Interval, defaultInterval),
 		log:          cfg.Logger,
@@ -94,8 +97,17 @@ func New(cfg Config) *Wallet {
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
+	if w.sealer == nil {
+		w.sealer = keySealer(cfg.MasterKey)
+	}
 	return w
 }
+
+// keySealer seals with one master key.
+type keySealer []byte
+
+func (k keySealer) Seal(p []byte) ([]byte, error) { return secretbox.Seal(k, p) }
+func (k keySealer) Open(s []byte) ([]byte, error) { return secretbox.Open(k, s) }
 
 // Hints delivers the payment hash of every invoice this process pays, for
 // the payment watcher to look up at once. A hash is dropped when the channel
@@ -244,7 +256,7 @@ func (w *Wallet) nodeKey(ctx context.Context, merchantID string) (*btcec.Private
 	if err != nil {
 		return nil, fmt.Errorf("testwallet: node key of merchant %s: %w", merchantID, err)
 	}
-	raw, err := secretbox.Open(w.masterKey, sealed)
+	raw, err := w.sealer.Open(sealed)
 	if err != nil {
 		return nil, fmt.Errorf("testwallet: open node key of merchant %s (is this the master key it was sealed with?): %w",
 			merchantID, err)
@@ -267,7 +279,7 @@ func (w *Wallet) newNodeKey(ctx context.Context, merchantID string) ([]byte, err
 	}
 	raw := key.Serialize()
 	defer clear(raw)
-	sealed, err := secretbox.Seal(w.masterKey, raw)
+	sealed, err := w.sealer.Seal(raw)
 	if err != nil {
 		return nil, err
 	}
