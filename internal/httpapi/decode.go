@@ -6,14 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
 
 // decode reads the request body as one strict JSON object into dst: unknown
-// fields, wrong types, trailing data and malformed JSON are 422 with the
-// field named; a body over the limit is 413.
+// fields, wrong types, trailing data, malformed JSON and what strictJSON
+// refuses are 422 with the field named; a body over the limit is 413.
 func decode(c *call, dst any) error {
 	body, err := io.ReadAll(c.r.Body)
 	if err != nil {
@@ -21,6 +24,9 @@ func decode(c *call, dst any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return invalid("body", "a JSON object is required")
+	}
+	if err := strictJSON(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -82,4 +88,124 @@ func typeName(goType string) string {
 func invalid(field, msg string) error {
 	return &gateway.Error{Code: gateway.CodeValidation, Message: "The request has invalid fields.",
 		Fields: []gateway.FieldError{{Field: field, Message: msg}}}
+}
+
+// strictJSON refuses, naming the field, what encoding/json would take
+// quietly but the gateway must not: a key given twice in one object, at any
+// depth (the decoder keeps the last, so `"amount_cents": 5000,
+// "amount_cents": 1` would charge 1); bytes that are not UTF-8 (the decoder
+// turns them into U+FFFD); and a control character in any string, key or
+// value, other than tab, line feed and carriage return (a NUL is stored by
+// SQLite but refused by PostgreSQL, so one body would get two answers).
+// Malformed JSON is left to the decoder, which says where it breaks.
+func strictJSON(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type frame struct {
+		object  bool
+		wantKey bool   // object: the next string is a key
+		key     string // object: the member being read
+		index   int    // array: the element being read
+		keys    map[string]bool
+	}
+	var stack []frame
+	// path names the value being read, as encoding/json names fields,
+	// with array indexes: checkout_session.line_items[1].name.
+	path := func() string {
+		var b strings.Builder
+		for k, f := range stack {
+			switch {
+			case !f.object:
+				b.WriteString("[" + strconv.Itoa(f.index) + "]")
+			case f.wantKey:
+				// the object itself
+			default:
+				if k > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			}
+		}
+		if b.Len() == 0 {
+			return "body"
+		}
+		return b.String()
+	}
+	// done ends one value: the enclosing array moves to its next element,
+	// the enclosing object waits for its next key.
+	done := func() {
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].wantKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	var start int64
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or malformed: the decoder reports it
+		}
+		raw := body[start:dec.InputOffset()]
+		start = dec.InputOffset()
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{object: true, wantKey: true, keys: map[string]bool{}})
+			case '[':
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				done()
+			}
+			continue
+		case string:
+			isKey := len(stack) > 0 && stack[len(stack)-1].wantKey
+			if !utf8.Valid(raw) {
+				if isKey {
+					return invalid(path(), "has a key that is not UTF-8 text")
+				}
+				return invalid(path(), "must be UTF-8 text")
+			}
+			if i := strings.IndexFunc(t, forbiddenControl); i >= 0 {
+				r, _ := utf8.DecodeRuneInString(t[i:])
+				if isKey {
+					return invalid(path(), fmt.Sprintf("has a key with the control character %U", r))
+				}
+				return invalid(path(), fmt.Sprintf("must not contain the control character %U", r))
+			}
+			if isKey {
+				f := &stack[len(stack)-1]
+				f.key, f.wantKey = t, false
+				if f.keys[t] {
+					return invalid(path(), "is given more than once")
+				}
+				f.keys[t] = true
+				continue
+			}
+		}
+		done()
+	}
+}
+
+// forbiddenControl reports the control characters free text may not hold:
+// all but tab, line feed and carriage return.
+func forbiddenControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+}
+
+// cleanText reports why s cannot be an id, a cursor or a filter value (it
+// is not UTF-8, or holds a control character), or "" when it can.
+func cleanText(s string) string {
+	if !utf8.ValidString(s) {
+		return "must be UTF-8 text"
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Sprintf("must not contain the control character %U", r)
+	}
+	return ""
 }
