@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/satsrail/satsrail/internal/gateway"
@@ -170,12 +169,11 @@ func strictJSON(body []byte) error {
 				}
 				return invalid(path(), "must be UTF-8 text")
 			}
-			if i := strings.IndexFunc(t, forbiddenControl); i >= 0 {
-				r, _ := utf8.DecodeRuneInString(t[i:])
+			if msg := gateway.TextProblem(t, true); msg != "" {
 				if isKey {
-					return invalid(path(), fmt.Sprintf("has a key with the control character %U", r))
+					return invalid(path(), "has a key that "+msg)
 				}
-				return invalid(path(), fmt.Sprintf("must not contain the control character %U", r))
+				return invalid(path(), msg)
 			}
 			if isKey {
 				f := &stack[len(stack)-1]
@@ -191,21 +189,6 @@ func strictJSON(body []byte) error {
 	}
 }
 
-// forbiddenControl reports the control characters free text may not hold:
-// all but tab, line feed and carriage return.
-func forbiddenControl(r rune) bool {
-	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
-}
-
-// cleanText reports why s cannot be an id, a cursor or a filter value (it
-// is not UTF-8, or holds a control character), or "" when it can.
-func cleanText(s string) string {
-	if !utf8.ValidString(s) {
-		return "must be UTF-8 text"
-	}
-	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
-		r, _ := utf8.DecodeRuneInString(s[i:])
-		return fmt.Sprintf("must not contain the control character %U", r)
-	}
-	return ""
-}
+// cleanText reports why s cannot be an id, a cursor, a filter value or an
+// Idempotency-Key (gateway.TextProblem), or "" when it can.
+func cleanText(s string) string { return gateway.TextProblem(s, false) }
