@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func FuzzParseMacaroon(f *testing.F) {
 
 // FuzzParseLNDConnect parses any lndconnect URI. Beyond not panicking: an
 // error never quotes the macaroon parameter; a URI that parses gives an
-// https REST URL with a port and a macaroon, and writing that config back
+// https REST URL with a host, a port from 1 to 65535 and a macaroon, and writing that config back
 // as an lndconnect URI (URL base64, as the spec writes it) parses to the
 // same config (round trip).
 func FuzzParseLNDConnect(f *testing.F) {
@@ -85,7 +86,8 @@ func FuzzParseLNDConnect(f *testing.F) {
 			return
 		}
 		u, perr := url.Parse(cfg.RESTURL)
-		if perr != nil || u.Scheme != "https" || u.Port() == "" || u.Path != "" || len(cfg.Macaroon) == 0 {
+		port, _ := strconv.Atoi(u.Port())
+		if perr != nil || u.Scheme != "https" || u.Hostname() == "" || port < 1 || port > 65535 || u.Path != "" || len(cfg.Macaroon) == 0 {
 			t.Fatalf("ParseLNDConnect(%q) = %+v", uri, cfg)
 		}
 		again := "lndconnect://" + u.Host + "?macaroon=" + b64(cfg.Macaroon)
