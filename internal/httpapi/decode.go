@@ -63,6 +63,9 @@ func jsonError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json reports unknown fields only by message.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" { // {"": 1}: a field must be named (found by FuzzCreateCheckoutSession)
+			return invalid("body", `has a key "", which is not a known field`)
+		}
 		return invalid(name, "is not a known field")
 	}
 	return invalid("body", err.Error())

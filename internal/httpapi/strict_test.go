@@ -55,6 +55,12 @@ func TestStrictBodies(t *testing.T) {
 	if got := r.obj(t)["customer_name"]; got != "Zoë\tA.\r\nB 🙂" {
 		t.Errorf("customer_name %q", got)
 	}
+	// An empty key is not a known field either, and the error still names
+	// a field (the corpus entry of FuzzCreateCheckoutSession that found it).
+	r = e.do("POST", "/api/v1/checkout_sessions", e.a.sk(), `{"checkout_session":{"":1}}`)
+	if r.status != http.StatusUnprocessableEntity || !slices.Equal(r.detailFields(t), []string{"body"}) {
+		t.Errorf("empty key: %d %s", r.status, r.body)
+	}
 	r = e.do("POST", "/api/v1/products", e.a.sk(), `{"product":{"name":"Mug","price_cents":100,"description":"a\u0000"}}`)
 	if r.status != http.StatusUnprocessableEntity || !slices.Equal(r.detailFields(t), []string{"product.description"}) {
 		t.Errorf("product: %d %s", r.status, r.body)
