@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 )
@@ -90,106 +88,6 @@ func typeName(goType string) string {
 func invalid(field, msg string) error {
 	return &gateway.Error{Code: gateway.CodeValidation, Message: "The request has invalid fields.",
 		Fields: []gateway.FieldError{{Field: field, Message: msg}}}
-}
-
-// strictJSON refuses, naming the field, what encoding/json would take
-// quietly but the gateway must not: a key given twice in one object, at any
-// depth (the decoder keeps the last, so `"amount_cents": 5000,
-// "amount_cents": 1` would charge 1); bytes that are not UTF-8 (the decoder
-// turns them into U+FFFD); and a control character in any string, key or
-// value, other than tab, line feed and carriage return (a NUL is stored by
-// SQLite but refused by PostgreSQL, so one body would get two answers).
-// Malformed JSON is left to the decoder, which says where it breaks.
-func strictJSON(body []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	type frame struct {
-		object  bool
-		wantKey bool   // object: the next string is a key
-		key     string // object: the member being read
-		index   int    // array: the element being read
-		keys    map[string]bool
-	}
-	var stack []frame
-	// path names the value being read, as encoding/json names fields,
-	// with array indexes: checkout_session.line_items[1].name.
-	path := func() string {
-		var b strings.Builder
-		for k, f := range stack {
-			switch {
-			case !f.object:
-				b.WriteString("[" + strconv.Itoa(f.index) + "]")
-			case f.wantKey:
-				// the object itself
-			default:
-				if k > 0 {
-					b.WriteByte('.')
-				}
-				b.WriteString(f.key)
-			}
-		}
-		if b.Len() == 0 {
-			return "body"
-		}
-		return b.String()
-	}
-	// done ends one value: the enclosing array moves to its next element,
-	// the enclosing object waits for its next key.
-	done := func() {
-		if n := len(stack); n > 0 {
-			if stack[n-1].object {
-				stack[n-1].wantKey = true
-			} else {
-				stack[n-1].index++
-			}
-		}
-	}
-	var start int64
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // the end, or malformed: the decoder reports it
-		}
-		raw := body[start:dec.InputOffset()]
-		start = dec.InputOffset()
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				stack = append(stack, frame{object: true, wantKey: true, keys: map[string]bool{}})
-			case '[':
-				stack = append(stack, frame{})
-			default:
-				stack = stack[:len(stack)-1]
-				done()
-			}
-			continue
-		case string:
-			isKey := len(stack) > 0 && stack[len(stack)-1].wantKey
-			if !utf8.Valid(raw) {
-				if isKey {
-					return invalid(path(), "has a key that is not UTF-8 text")
-				}
-				return invalid(path(), "must be UTF-8 text")
-			}
-			if msg := gateway.TextProblem(t, true); msg != "" {
-				if isKey {
-					return invalid(path(), "has a key that "+msg)
-				}
-				return invalid(path(), msg)
-			}
-			if isKey {
-				f := &stack[len(stack)-1]
-				f.key, f.wantKey = t, false
-				if f.keys[t] {
-					return invalid(path(), "is given more than once")
-				}
-				f.keys[t] = true
-				continue
-			}
-		}
-		done()
-	}
 }
 
 // cleanText reports why s cannot be an id, a cursor, a filter value or an

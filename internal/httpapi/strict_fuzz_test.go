@@ -1,15 +1,18 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/satsrail/satsrail/apitype"
 	"github.com/satsrail/satsrail/internal/gateway"
 )
 
@@ -28,9 +31,19 @@ func FuzzStrictJSON(f *testing.F) {
 		`{"a":{"b":[{"c":1,"c":2}]}}`, `{"a":1,"b":{"a":1}}`, `{"":1,"":2}`, `{"a\u0000":1}`, `["\u0000"]`, `"\u001f"`,
 		`{"a":"\t\n\r"}`, `{"a":"\u0085"}`, "{\"a\":\"\xff\"}", "{\"\xc3\":1}", `{"a":"\ud800"}`, `{"a":"\u00e9","\u00e9":1}`,
 		`{"a":1,"\u0061":2}`, `[{"x":1},{"x":1}]`, `{"checkout_session":{"metadata":{"k":"v","k":"w"}}}`,
+		`{"\ud800":1,"\udbff":2}`, `{"\ud83d\ude42":1,"🙂":2}`, `{"a":"\ud800\u0041","b":"\ud83d\u0000"}`, `{"a":"\u00"}`,
+		`{"a":"\u0009\u000A\u000d\u007F"}`, "{\"a\":\"\x7f\"}", `[1x]`, `{"a":[1,{"b":[{"c":"\u0001"}]}]}`,
 	} {
 		f.Add(s)
 	}
+	// An object with more keys than strictJSON compares one by one.
+	var many strings.Builder
+	many.WriteString("{")
+	for i := range 40 {
+		many.WriteString(`"k` + strconv.Itoa(i) + `":1,`)
+	}
+	f.Add(many.String() + `"k7":2}`)
+	f.Add(many.String() + `"k40":2}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		err := strictJSON([]byte(body))
 		if err != nil {
@@ -172,6 +185,40 @@ func FuzzListQuery(f *testing.F) {
 		}
 		if v, ok := vals["q[name_cont]"]; ok && len(vals["name"]) == 0 && name != v[len(v)-1] {
 			t.Fatalf("%q: q[name_cont] read as %q", rawQuery, name)
+		}
+	})
+}
+
+// BenchmarkStrictJSON is what the body rule adds to decoding a create's
+// body: encoding/json alone (as decode was), then strictJSON and it.
+//
+//	go test ./internal/httpapi -run '^$' -bench StrictJSON
+func BenchmarkStrictJSON(b *testing.B) {
+	body := []byte(`{"checkout_session":{"amount_cents":5000,"currency":"usd","customer_email":"buyer@example.com",` +
+		`"customer_name":"Zoë Buyer","success_url":"https://store.com/success?order=42","cancel_url":"https://store.com/cart",` +
+		`"metadata":{"order_id":"ORD-1234","note":"gift wrap"},"line_items":[{"name":"Mug","unit_amount_cents":2500,"quantity":2}]}}`)
+	decodeOnly := func() {
+		var in apitype.CheckoutSessionCreate
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		dec.UseNumber()
+		if err := dec.Decode(&in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			decodeOnly()
+		}
+	})
+	b.Run("strictJSON+encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := strictJSON(body); err != nil {
+				b.Fatal(err)
+			}
+			decodeOnly()
 		}
 	})
 }

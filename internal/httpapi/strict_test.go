@@ -29,6 +29,9 @@ func TestStrictBodies(t *testing.T) {
 		{"duplicate by escape", `{"checkout_session":{"amount_cents":5000,"amount_\u0063ents":1,` + urls + `}}`, "checkout_session.amount_cents"},
 		{"duplicate empty key", `{"checkout_session":{"amount_cents":5000,` + urls + `,"metadata":{"":"1","":"2"}}}`, "checkout_session.metadata."},
 		{"not UTF-8", "{\"checkout_session\":{\"amount_cents\":5000," + urls + ",\"customer_name\":\"a\xffb\"}}", "checkout_session.customer_name"},
+		{"NUL in a second key", `{"checkout_session":{"amount_cents":5000,` + urls + `,"metadata":{"a":"1","b\u0000":"v"}}}`, "checkout_session.metadata"},
+		{"a surrogate pair repeats its character", `{"checkout_session":{"amount_cents":5000,` + urls + `,"metadata":{"\ud83d\ude42":"1","🙂":"2"}}}`, "checkout_session.metadata.🙂"},
+		{"lone surrogates repeat U+FFFD", `{"checkout_session":{"amount_cents":5000,` + urls + `,"metadata":{"\ud800":"1","\udbff":"2"}}}`, "checkout_session.metadata.�"},
 		{"not UTF-8 in a key", "{\"checkout_session\":{\"amount_cents\":5000," + urls + ",\"metadata\":{\"\xc3\":\"v\"}}}", "checkout_session.metadata"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
