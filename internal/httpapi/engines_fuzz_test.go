@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/satsrail/satsrail/internal/checkout"
 	"github.com/satsrail/satsrail/internal/secretbox"
 )
 
@@ -21,6 +23,9 @@ import (
 // keys and secrets are put back as names and times are set aside. It also requires that neither
 // answers 5xx (503, no price, aside). So no input can make the engines
 // disagree, as a NUL once did (201 on SQLite, 500 on PostgreSQL).
+//
+// The hosted pages (/checkout/..., /pay/..., /logos/...) are served from the
+// same gateway, so their answers are compared too.
 //
 // Paths and bodies may name the objects: {cs} (a pending session), {cs_paid}
 // (a completed one), {cs_b} (merchant b's), {prod}, {txn}, {we}. The seeds
@@ -97,6 +102,21 @@ func FuzzEnginesAgree(f *testing.F) {
 		{0, "/api/v1/checkout_sessions?%00=1", "", ""},
 		{10, "/api/v1/checkout_sessions/{cs}", "", ""},
 		{15, "/api/v1/checkout_sessions/cs_%00", "", ""},
+		// the hosted pages, payment links and logos: public, no key
+		{10, "/checkout/cs_%00x", "", ""},
+		{10, "/checkout/cs_%00x/status", "", ""},
+		{10, "/checkout/{cs}", "", ""},
+		{10, "/checkout/{cs}/status", "", ""},
+		{10, "/checkout/{cs_paid}/status", "", ""},
+		{10, "/checkout/{cs}%FF/qr", "", ""},
+		{11, "/checkout/cs_%00/cancel", "", ""},
+		{11, "/checkout/{cs_b}/cancel", "", ""},
+		{10, "/pay/{prod}", "", ""},
+		{10, "/pay/prod_%00", "", ""},
+		{10, "/pay/{prod}/thanks?checkout_id=cs_%00", "", ""},
+		{10, "/pay/{prod}/thanks?checkout_id={cs_paid}", "", ""},
+		{10, "/pay/{prod}/qr.svg?download=%00", "", ""},
+		{10, "/logos/" + strings.Repeat("a", 63) + "%00", "", ""},
 	} {
 		f.Add(s.op, s.target, s.body, s.idem)
 	}
@@ -121,9 +141,10 @@ func FuzzEnginesAgree(f *testing.F) {
 
 // engineEnv is one engine's gateway with the objects the fuzz inputs name.
 type engineEnv struct {
-	e     *env
-	names map[string]string // placeholder, as in the inputs → this gateway's value
-	back  *strings.Replacer // this gateway's values → placeholders
+	e        *env
+	pagesURL string            // the hosted pages' server
+	names    map[string]string // placeholder, as in the inputs → this gateway's value
+	back     *strings.Replacer // this gateway's values → placeholders
 }
 
 func newEngineEnv(t testing.TB, engine string) *engineEnv {
@@ -146,7 +167,10 @@ func newEngineEnv(t testing.TB, engine string) *engineEnv {
 	txn := e.settle(paid, strings.Repeat("cd", 32), e.clock.Now())
 	csB := e.createSession(e.b, e.b.sk())
 	we := must(e.do("POST", "/api/v1/webhooks", e.a.sk(), `{"webhook":{"url":"https://a.b/hook"}}`), 201)["id"].(string)
-	ee := &engineEnv{e: e, names: map[string]string{
+	// The hosted page, payment links and logos, on the same service.
+	pages := httptest.NewServer(checkout.New(checkout.Config{Service: e.svc, RateLimit: 1 << 30, PublicURL: "https://pay.example.com"}))
+	t.Cleanup(pages.Close)
+	ee := &engineEnv{e: e, pagesURL: pages.URL, names: map[string]string{
 		"{cs}": cs, "{cs_paid}": paid, "{cs_b}": csB, "{prod}": prod, "{txn}": txn, "{we}": we,
 		"{mer}": e.a.id, "{mer_b}": e.b.id,
 	}}
@@ -203,9 +227,13 @@ func (ee *engineEnv) send(t *testing.T, op uint8, target, body, idem string) eng
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, ee.e.url+requestTarget(target), rd)
+	base := ee.e.url
+	if isPage(target) {
+		base = ee.pagesURL
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+requestTarget(target), rd)
 	if err != nil {
-		return engineAnswer{body: "no request: " + normaliseBody(ee.back.Replace(strings.ReplaceAll(err.Error(), ee.e.url, "{url}")))}
+		return engineAnswer{body: "no request: " + normaliseBody(ee.back.Replace(strings.ReplaceAll(err.Error(), base, "{url}")))}
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -221,14 +249,33 @@ func (ee *engineEnv) send(t *testing.T, op uint8, target, body, idem string) eng
 		if ctx.Err() != nil {
 			t.Fatalf("%s %q: no answer in 30s", method, target)
 		}
-		return engineAnswer{body: "not sent: " + normaliseBody(ee.back.Replace(strings.ReplaceAll(err.Error(), ee.e.url, "{url}")))}
+		return engineAnswer{body: "not sent: " + normaliseBody(ee.back.Replace(strings.ReplaceAll(err.Error(), base, "{url}")))}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return engineAnswer{status: res.StatusCode, body: normaliseBody(ee.back.Replace(string(b)))}
+	body = ee.back.Replace(string(b))
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "image/png") {
+		body = "<png>" // a QR code of a link that holds this gateway's ids
+	}
+	if loc := res.Header.Get("Location"); loc != "" {
+		body = "Location: " + ee.back.Replace(loc) + "\n" + body
+	}
+	return engineAnswer{status: res.StatusCode, body: normaliseBody(body)}
+}
+
+// isPage says which targets the hosted pages serve: /checkout/..., /pay/...
+// and /logos/..., but the API's simulate_payment and the event stream
+// (which holds a pending session's page open until it ends).
+func isPage(target string) bool {
+	path, _, _ := strings.Cut(target, "?")
+	switch {
+	case strings.HasSuffix(path, "/simulate_payment"), strings.HasSuffix(path, "/events"):
+		return false
+	}
+	return strings.HasPrefix(path, "/checkout/") || strings.HasPrefix(path, "/pay/") || strings.HasPrefix(path, "/logos/")
 }
 
 // requestTarget makes s a path and query the HTTP client sends as it is:
@@ -255,13 +302,14 @@ func requestTarget(s string) string {
 }
 
 // The values each gateway makes up on its own: ids and secrets of objects
-// made during the run, request ids, invoices and their hashes, and times
-// (a price's fetched_at is the wall clock's).
+// made during the run, request ids, invoices and their hashes, QR codes of
+// links holding ids, and times (a price's fetched_at is the wall clock's).
 var (
 	madeUpID      = regexp.MustCompile(`\b(cs|prod|txn|evt|we|whd|wha|mer|key|req|wal|usr)_[0-9A-Za-z]{28}\b`)
 	madeUpSecret  = regexp.MustCompile(`\b(whsec|sk_test|sk_live|pk_test|pk_live)_[0-9A-Za-z]+`)
 	madeUpInvoice = regexp.MustCompile(`\bln(bc|tb|bcrt|tbs)[0-9a-z]{20,}`)
 	madeUpHex     = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+	madeUpQR      = regexp.MustCompile(` d="M[^"]*"`) // a QR code's modules: of a link with this gateway's ids
 	madeUpTime    = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 )
 
@@ -271,5 +319,6 @@ func normaliseBody(s string) string {
 	s = madeUpInvoice.ReplaceAllString(s, "ln*")
 	s = madeUpHex.ReplaceAllString(s, "hex*")
 	s = madeUpTime.ReplaceAllString(s, "time*")
+	s = madeUpQR.ReplaceAllString(s, ` d="*"`)
 	return string(bytes.TrimSpace([]byte(s)))
 }
