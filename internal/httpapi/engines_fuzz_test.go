@@ -81,7 +81,17 @@ func FuzzEnginesAgree(f *testing.F) {
 		{0, "/api/v1/webhooks/we_%00/deliveries", "", ""},
 		{1, "/api/v1/webhook_deliveries/whd_%00/redeliver", "", ""},
 		{0, "/api/v1/m/checkout_sessions/\u00e9", "", ""},
-		// query strings and cursors
+		// query strings and cursors; the products above are there for the filters below
+		{1, "/api/v1/products", `{"product":{"name":"Éclair au café","price_cents":400,"sku":"ÉCL-1","external_ref":"Ref-ß"}}`, ""},
+		{0, "/api/v1/products?name=%C3%A9clair", "", ""},
+		{0, "/api/v1/products?name=%C3%89CLAIR", "", ""},
+		{0, "/api/v1/products?name=CAF%C3%89", "", ""},
+		{0, "/api/v1/products?name=mug", "", ""},
+		{0, "/api/v1/products?sku=%C3%A9cl-1", "", ""},
+		{0, "/api/v1/products?external_ref=REF-SS", "", ""},
+		{0, "/api/v1/products?name=%25", "", ""},
+		{0, "/api/v1/products?name=_", "", ""},
+		{0, "/api/v1/products?name=%5C", "", ""},
 		{0, "/api/v1/checkout_sessions?starting_after=cs_%00", "", ""},
 		{0, "/api/v1/checkout_sessions?starting_after={cs}&per_page=1", "", ""},
 		{0, "/api/v1/checkout_sessions?starting_after=cs_nope", "", ""},
