@@ -110,6 +110,14 @@ func FuzzEnginesAgree(f *testing.F) {
 		{0, "/api/v1/rates?currency=u%00sd", "", ""},
 		{5, "/api/v1/rates?currency=eur", "", ""},
 		{0, "/api/v1/checkout_sessions?%00=1", "", ""},
+		// time bounds at the fixtures' second, to the microsecond, in another zone
+		{0, "/api/v1/checkout_sessions?created_after=2026-03-01T11:59:59.9999999Z", "", ""},
+		{0, "/api/v1/checkout_sessions?created_after=2026-03-01T12:00:00Z", "", ""},
+		{0, "/api/v1/checkout_sessions?q[created_at_lteq]=2026-03-01T13:00:00%2B01:00&q[created_at_gteq]=2026-03-01", "", ""},
+		{0, "/api/v1/transactions?created_before=2026-03-01T12:00:00.000001Z", "", ""},
+		{0, "/api/v1/events?type=checkout.completed&delivery_success=false&created_after=0", "", ""},
+		{0, "/api/v1/events?q[type_eq]=webhook.test&per_page=1&page=2", "", ""},
+		{0, "/api/v1/products?q[created_at_lteq]=9999-12-31T23:59:59Z&created_after=1970-01-01", "", ""},
 		{10, "/api/v1/checkout_sessions/{cs}", "", ""},
 		{15, "/api/v1/checkout_sessions/cs_%00", "", ""},
 		// the hosted pages, payment links and logos: public, no key
