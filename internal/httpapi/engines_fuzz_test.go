@@ -321,13 +321,14 @@ func requestTarget(s string) string {
 
 // The values each gateway makes up on its own: ids and secrets of objects
 // made during the run, request ids, invoices and their hashes, QR codes of
-// links holding ids, and times (a price's fetched_at is the wall clock's).
+// links holding ids, a taken slug's random suffix, and times (a price's fetched_at is the wall clock's).
 var (
 	madeUpID      = regexp.MustCompile(`\b(cs|prod|txn|evt|we|whd|wha|mer|key|req|wal|usr)_[0-9A-Za-z]{28}\b`)
 	madeUpSecret  = regexp.MustCompile(`\b(whsec|sk_test|sk_live|pk_test|pk_live)_[0-9A-Za-z]+`)
 	madeUpInvoice = regexp.MustCompile(`\bln(bc|tb|bcrt|tbs)[0-9a-z]{20,}`)
 	madeUpHex     = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
-	madeUpQR      = regexp.MustCompile(` d="M[^"]*"`) // a QR code's modules: of a link with this gateway's ids
+	madeUpSlug    = regexp.MustCompile(`("slug":"[a-z0-9-]*)-[a-z0-9]{6}"`) // a taken slug's random suffix
+	madeUpQR      = regexp.MustCompile(` d="M[^"]*"`)                       // a QR code's modules: of a link with this gateway's ids
 	madeUpTime    = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 )
 
@@ -338,5 +339,6 @@ func normaliseBody(s string) string {
 	s = madeUpHex.ReplaceAllString(s, "hex*")
 	s = madeUpTime.ReplaceAllString(s, "time*")
 	s = madeUpQR.ReplaceAllString(s, ` d="*"`)
+	s = madeUpSlug.ReplaceAllString(s, `$1-*"`)
 	return string(bytes.TrimSpace([]byte(s)))
 }
