@@ -158,7 +158,8 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 // wrap is the middleware of one route, in order: the CSRF check of
 // state-changing requests (before anything is read or written), the
 // viewer (who is signed in, which merchant and mode they see), the access
-// rule of the route, the fresh-credential rule, then the page.
+// rule of the route, the fresh-credential rule, the text rule (notText),
+// then the page.
 func (h *Handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -191,6 +192,10 @@ func (h *Handler) wrap(rt route) http.Handler {
 		}
 		if rt.Fresh && !v.Fresh {
 			h.toReauth(w, r)
+			return
+		}
+		if err := notText(rt, r); err != nil {
+			h.fail(w, r, v, err)
 			return
 		}
 		if err := rt.Handle(w, r, v); err != nil {

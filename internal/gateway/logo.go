@@ -143,7 +143,7 @@ func (s *Service) DeleteMerchantLogo(ctx context.Context, id string) (*Merchant,
 
 // Logo returns the logo with this id (its content hash), for serving.
 func (s *Service) Logo(ctx context.Context, id string) (*MerchantLogo, error) {
-	if len(id) != 64 {
+	if len(id) != 64 || !lookupable(id) {
 		return nil, ErrNotFound
 	}
 	return s.store.GetMerchantLogo(ctx, id)

@@ -30,7 +30,7 @@ type PaymentLinkURLs struct {
 // IsProductID reports whether s looks like a product id, so a payment
 // link's path can be refused before any lookup.
 func IsProductID(s string) bool {
-	return strings.HasPrefix(s, PrefixProduct) && len(s) <= 64
+	return strings.HasPrefix(s, PrefixProduct) && len(s) <= 64 && lookupable(s)
 }
 
 // PaymentLinkProduct returns the product behind a payment link and its

@@ -57,6 +57,9 @@ func (s *Service) CheckoutPage(ctx context.Context, token string) (*CheckoutSess
 // however many nodes. Sessions that already have one, or are no longer
 // pending, are returned as they are.
 func (s *Service) EnsureInvoice(ctx context.Context, id string) (*CheckoutSession, error) {
+	if !lookupable(id) {
+		return nil, fmt.Errorf("checkout session: %w", ErrNotFound)
+	}
 	v, err := s.flight.do(id, func() (any, error) { return s.ensureInvoice(ctx, id) })
 	if err != nil {
 		return nil, err
@@ -394,6 +397,9 @@ func (s *Service) ReconcileScope(ctx context.Context, scope Scope) (completed in
 // cancelled with its checkout.cancelled event. Other sessions are returned
 // as they are.
 func (s *Service) CancelCheckout(ctx context.Context, id string) (*CheckoutSession, error) {
+	if !lookupable(id) {
+		return nil, fmt.Errorf("checkout session: %w", ErrNotFound)
+	}
 	out, err := s.store.UpdateCheckoutSession(ctx, Scope{}, id, func(cs *CheckoutSession) (SessionChange, error) {
 		if cs.Status != StatusPending {
 			return SessionChange{}, errNoChange

@@ -297,6 +297,9 @@ func (s *Service) observeSession(event string, mode Mode) {
 // GetCheckoutSession returns a session, expiring it first if its time is up
 // and the worker has not got to it yet, so a read never shows a stale status.
 func (s *Service) GetCheckoutSession(ctx context.Context, scope Scope, id string) (*CheckoutSession, error) {
+	if !lookupable(id) { // the hosted page's token, straight from its URL
+		return nil, fmt.Errorf("checkout session: %w", ErrNotFound)
+	}
 	sess, err := s.store.GetCheckoutSession(ctx, scope, id)
 	if err != nil {
 		return nil, err

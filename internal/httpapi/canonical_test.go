@@ -71,7 +71,8 @@ func TestCanonicalJSON(t *testing.T) {
 
 // FuzzCanonicalJSON: for every body, canonicalJSON gives exactly what
 // decoding and encoding with encoding/json gives, so a hash stored before the
-// one-pass copy existed still matches its request.
+// one-pass copy existed still matches its request; and the canonical form
+// is a fixed point.
 func FuzzCanonicalJSON(f *testing.F) {
 	for _, s := range canonicalSeeds {
 		f.Add(s.body)
@@ -81,6 +82,13 @@ func FuzzCanonicalJSON(f *testing.F) {
 		got, ok := canonicalJSON(nil, []byte(body))
 		if ok != wantOK || !bytes.Equal(got, want) {
 			t.Fatalf("canonicalJSON(%q) = %q, %v; encoding/json gives %q, %v", body, got, ok, want, wantOK)
+		}
+		// The canonical form is its own canonical form, so a body and its
+		// canonical form hash alike under one Idempotency-Key.
+		if ok {
+			if again, ok2 := canonicalJSON(nil, got); !ok2 || !bytes.Equal(again, got) {
+				t.Fatalf("canonicalJSON(%q) = %q, but canonicalJSON of that = %q, %v", body, got, again, ok2)
+			}
 		}
 	})
 }

@@ -12,8 +12,8 @@ import (
 )
 
 // decode reads the request body as one strict JSON object into dst: unknown
-// fields, wrong types, trailing data and malformed JSON are 422 with the
-// field named; a body over the limit is 413.
+// fields, wrong types, trailing data, malformed JSON and what strictJSON
+// refuses are 422 with the field named; a body over the limit is 413.
 func decode(c *call, dst any) error {
 	body, err := io.ReadAll(c.r.Body)
 	if err != nil {
@@ -21,6 +21,9 @@ func decode(c *call, dst any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return invalid("body", "a JSON object is required")
+	}
+	if err := strictJSON(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -58,6 +61,9 @@ func jsonError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json reports unknown fields only by message.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" { // {"": 1}: a field must be named (found by FuzzCreateCheckoutSession)
+			return invalid("body", `has a key "", which is not a known field`)
+		}
 		return invalid(name, "is not a known field")
 	}
 	return invalid("body", err.Error())
@@ -83,3 +89,7 @@ func invalid(field, msg string) error {
 	return &gateway.Error{Code: gateway.CodeValidation, Message: "The request has invalid fields.",
 		Fields: []gateway.FieldError{{Field: field, Message: msg}}}
 }
+
+// cleanText reports why s cannot be an id, a cursor, a filter value or an
+// Idempotency-Key (gateway.TextProblem), or "" when it can.
+func cleanText(s string) string { return gateway.TextProblem(s, false) }

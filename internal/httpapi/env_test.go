@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -61,6 +62,8 @@ type options struct {
 	rateLimit       int // merchant a's per-minute limit
 	publicRateLimit int
 	noRates         bool
+	engine          string         // the store's engine; "" is the run's (testdb.Engine)
+	sealer          gateway.Sealer // seals webhook secrets; nil: no webhooks
 }
 
 func setup(t testing.TB, opts ...options) *env {
@@ -69,7 +72,7 @@ func setup(t testing.TB, opts ...options) *env {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	st := testdb.Open(t)
+	st := testdb.OpenEngine(t, cmp.Or(o.engine, testdb.Engine()))
 	fixed := map[string]gateway.Decimal{}
 	var err error
 	if !o.noRates {
@@ -86,7 +89,7 @@ func setup(t testing.TB, opts ...options) *env {
 	}
 	src := rates.New(rates.Config{Providers: dead, Fixed: fixed, Currencies: []string{"usd", "eur", "jpy"}})
 	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	svc := gateway.NewService(gateway.Config{Store: st, Rates: src, Clock: clk})
+	svc := gateway.NewService(gateway.Config{Store: st, Rates: src, Clock: clk, Sealer: o.sealer})
 	api := httpapi.New(httpapi.Config{Service: svc, PublicURL: "https://pay.example.com", PublicRateLimit: o.publicRateLimit})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)

@@ -33,6 +33,11 @@ func (s *Server) idempotent(c *call, key string, now time.Time) {
 			Fields: []gateway.FieldError{{Field: "Idempotency-Key", Message: "must be at most 255 characters"}}})
 		return
 	}
+	if msg := cleanText(key); msg != "" {
+		s.writeError(w, r, &gateway.Error{Code: gateway.CodeIdempotency, Message: "Idempotency-Key " + msg + ".",
+			Fields: []gateway.FieldError{{Field: "Idempotency-Key", Message: msg}}})
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		s.writeError(w, r, bodyError(err))

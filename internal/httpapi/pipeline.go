@@ -64,6 +64,12 @@ func (s *Server) api(rt route) http.Handler {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, rt.bodyLimit(s.maxBody))
 		c := &call{w: w, r: r, p: p, scope: p.Scope(), route: rt}
+		// An id no store could hold (a NUL is an error on PostgreSQL, a
+		// miss on SQLite) is refused here, the same on both.
+		if msg := cleanText(r.PathValue("id")); msg != "" {
+			s.writeError(w, r, invalid("id", msg))
+			return
+		}
 		if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method == http.MethodPost {
 			s.idempotent(c, key, now)
 			return

@@ -31,14 +31,20 @@ func (q *listQuery) fail(field, format string, args ...any) {
 	q.errs = append(q.errs, gateway.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// str returns the value of the first given name that is present.
+// str returns the value of the first given name that is present. A value
+// that is not text (see cleanText) fails and reads as absent.
 func (q *listQuery) str(names ...string) (string, string) {
 	for _, n := range names {
 		q.seen[n] = true
 	}
 	for _, n := range names {
 		if vs, ok := q.vals[n]; ok {
-			return vs[len(vs)-1], n
+			v := vs[len(vs)-1]
+			if msg := cleanText(v); msg != "" {
+				q.fail(n, "%s", msg)
+				return "", ""
+			}
+			return v, n
 		}
 	}
 	return "", ""

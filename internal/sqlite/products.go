@@ -56,7 +56,8 @@ func getProduct(ctx context.Context, q querier, scope gateway.Scope, idOrSlug st
 func (s *Store) ListProducts(ctx context.Context, scope gateway.Scope, f gateway.ProductFilter) (gateway.List[gateway.Product], error) {
 	c := scoped(scope)
 	c.add(f.Status != "", "status = ?", f.Status)
-	c.add(f.NameContains != "", `name LIKE ? ESCAPE '\'`, "%"+escapeLike(f.NameContains)+"%")
+	// Both sides folded by Unicode, as PostgreSQL's ILIKE does (fold.go).
+	c.add(f.NameContains != "", `satsrail_lower(name) LIKE satsrail_lower(?) ESCAPE '\'`, "%"+escapeLike(f.NameContains)+"%")
 	c.add(f.SKU != "", "sku = ?", f.SKU)
 	c.add(f.ExternalRef != "", "external_ref = ?", f.ExternalRef)
 	c.created(f.Created)
@@ -65,7 +66,7 @@ func (s *Store) ListProducts(ctx context.Context, scope gateway.Scope, f gateway
 }
 
 // escapeLike makes s match itself literally inside a LIKE pattern that
-// declares ESCAPE '\'. SQLite's LIKE ignores case for ASCII letters only.
+// declares ESCAPE '\'.
 var escapeLike = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace
 
 // UpdateProduct applies fn to the product and saves it, in one transaction.

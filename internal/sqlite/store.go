@@ -11,8 +11,6 @@ import (
 	"sync"
 
 	"github.com/satsrail/satsrail/internal/gateway"
-
-	"modernc.org/sqlite"
 )
 
 // Config says where the database lives.
@@ -113,7 +111,7 @@ func openWriter(path string) (*sql.DB, error) {
 // openDB is a pool of connections to dsn that keep their prepared
 // statements (stmtcache.go).
 func openDB(dsn string) *sql.DB {
-	return sql.OpenDB(connector{dsn: dsn, drv: &sqlite.Driver{}})
+	return sql.OpenDB(connector{dsn: dsn, drv: newDriver()})
 }
 
 // dsn builds a data source name for path with the pragmas every connection

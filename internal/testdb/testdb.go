@@ -47,8 +47,15 @@ func Engine() string {
 // PostgreSQL, dropped) when the test ends.
 func Open(t testing.TB) gateway.Store {
 	t.Helper()
+	return OpenEngine(t, Engine())
+}
+
+// OpenEngine is Open on the given engine ("sqlite" or "postgres") whatever
+// the run's: for tests that compare the two.
+func OpenEngine(t testing.TB, engine string) gateway.Store {
+	t.Helper()
 	ctx := context.Background()
-	switch e := Engine(); e {
+	switch e := engine; e {
 	case "sqlite":
 		st, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(t.TempDir(), "satsrail.db")})
 		if err != nil {

@@ -2,6 +2,7 @@ package lnd
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -32,10 +34,16 @@ func ParseLNDConnect(uri string) (Config, error) {
 	if !strings.EqualFold(u.Scheme, "lndconnect") || u.Host == "" {
 		return Config{}, errors.New("lnd: not an lndconnect URI (lndconnect://host:port?cert=…&macaroon=…)")
 	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "8080")
+	// A host of "::" or a port of 99999 parses as a URL but names no
+	// node: say so now rather than fail to dial later.
+	hostname, port := u.Hostname(), cmp.Or(u.Port(), "8080")
+	if hostname == "" || (strings.Contains(hostname, ":") && net.ParseIP(hostname) == nil) {
+		return Config{}, errors.New("lnd: the lndconnect URI's host is not a host name or IP address")
 	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return Config{}, errors.New("lnd: the lndconnect URI's port is not a port (1 to 65535; lnd's REST port is often 8080)")
+	}
+	host := net.JoinHostPort(hostname, port)
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return Config{}, errors.New("lnd: lndconnect URI: malformed query")

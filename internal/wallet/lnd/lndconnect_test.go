@@ -89,6 +89,11 @@ func TestParseLNDConnectErrors(t *testing.T) {
 		"bad cert":        "lndconnect://node.example:8080?macaroon=" + mac + "&cert=bm90IGEgY2VydA",
 		"not a URI":       "lndconnect://node example:80:80?macaroon=" + mac,
 		"truncated query": "lndconnect://node.example:8080?macaroon=" + mac + "%",
+		// Found by FuzzParseLNDConnect: URLs that parse but name no node.
+		"host ::":           "LNDCONNECT://::?macaroon=" + mac,
+		"host :":            "lndconnect://:?macaroon=" + mac,
+		"port out of range": "lndconnect://node.example:99999?macaroon=" + mac,
+		"port 0":            "lndconnect://node.example:0?macaroon=" + mac,
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg, err := lnd.ParseLNDConnect(uri)

@@ -53,7 +53,7 @@ func CheckURL(u *url.URL, bare bool) error {
 	if u.User != nil {
 		return errors.New("a URL with user info is refused")
 	}
-	if bare && (u.RawQuery != "" || u.Fragment != "") {
+	if bare && (u.RawQuery != "" || u.ForceQuery || u.Fragment != "") {
 		return errors.New("the URL must have no query or fragment")
 	}
 	return nil
@@ -61,14 +61,23 @@ func CheckURL(u *url.URL, bare bool) error {
 
 // ParseBase parses a service's base URL (scheme://host[:port][/path]),
 // without its trailing slash.
+//
+// Paths are appended to its String(), so a lone "?" or "#" (which url.Parse
+// keeps as an empty query or drops) is refused, and the path's trailing
+// slashes go even when a "#" hid them.
 func ParseBase(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
+	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
+	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, errors.New("not a URL")
 	}
 	if err := CheckURL(u, true); err != nil {
 		return nil, err
 	}
+	if strings.Contains(raw, "#") {
+		return nil, errors.New("the URL must have no query or fragment")
+	}
+	u.Path, u.RawPath = strings.TrimRight(u.Path, "/"), strings.TrimRight(u.RawPath, "/")
 	return u, nil
 }
 
