@@ -249,7 +249,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	d := &pageData{
 		Merchant: m.Name, Logo: logoPath(m), SupportEmail: m.SupportEmail,
 		Session: sess, Test: !sess.Mode.Live(), Token: sess.ID, LineItems: sess.LineItems,
-		SuccessURL: successURL(sess), AmountSats: int64(sess.AmountSats),
+		SuccessURL: h.successURL(r, sess), AmountSats: int64(sess.AmountSats),
 		ExpiresAt: sess.ExpiresAt.Format(time.RFC3339),
 		Remaining: remaining(sess.ExpiresAt.Sub(h.svc.Now())),
 		Frame:     frame, Parent: parent,
@@ -362,7 +362,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now()))
+	writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now(), h.successURL(r, sess)))
 }
 
 func publicMessage(err error) string {
@@ -402,7 +402,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		b, _ := json.Marshal(statusOf(sess, h.svc.Now()))
+		b, _ := json.Marshal(statusOf(sess, h.svc.Now(), h.successURL(r, sess)))
 		if string(b) != last {
 			if _, err := io.WriteString(w, "event: status\ndata: "+string(b)+"\n\n"); err != nil {
 				return
@@ -479,7 +479,7 @@ func (h *Handler) simulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Header.Get("Accept") == "application/json" {
-		writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now()))
+		writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now(), h.successURL(r, sess)))
 		return
 	}
 	http.Redirect(w, r, "/checkout/"+r.PathValue("token")+localeQuery(r), http.StatusSeeOther)

@@ -81,6 +81,20 @@ func (h *Handler) linkFail(w http.ResponseWriter, r *http.Request, d *pageData, 
 	h.fail(w, r, d, err)
 }
 
+// successURL is where the customer goes after paying s: success_url with
+// checkout_id; when that is this gateway's thank-you page of the payment
+// link s came from, the language the customer chose (?locale=) goes along,
+// as it came along from the link to the hosted page. A merchant's own
+// success URL gets only checkout_id.
+func (h *Handler) successURL(r *http.Request, s *gateway.CheckoutSession) string {
+	u := successURL(s)
+	link := s.Metadata["payment_link"]
+	if q := localeQuery(r); q != "" && link != "" && s.SuccessURL == LinkURL(h.base(r), link)+"/thanks" {
+		u += "&" + q[1:]
+	}
+	return u
+}
+
 // thanks is the gateway's thank-you page for payment links without a
 // success URL: it says "paid" only for a completed session of this
 // product, and shows the product's (or merchant's) thank-you message.
