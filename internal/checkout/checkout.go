@@ -152,11 +152,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if !d.Allowed {
 		retry := max(1, int((d.Reset+time.Second-1)/time.Second))
 		hdr.Set("Retry-After", strconv.Itoa(retry))
-		http.Error(w, "Too many requests; retry in "+strconv.Itoa(retry)+" seconds.", http.StatusTooManyRequests)
+		l := language(w, r, "")
+		http.Error(w, l.T("too_many_requests", "seconds", l.Digits(strconv.Itoa(retry))), http.StatusTooManyRequests)
 		return
 	}
 	if r.Method == http.MethodPost && !sameOrigin(r) {
-		http.Error(w, "Cross-site form submission refused.", http.StatusForbidden)
+		http.Error(w, language(w, r, "").T("cross_site_refused"), http.StatusForbidden)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -468,7 +469,7 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) simulate(w http.ResponseWriter, r *http.Request) {
 	sess, _, err := h.svc.CheckoutPage(r.Context(), r.PathValue("token"))
 	if err == nil && sess.Mode.Live() {
-		http.Error(w, "Payments can only be simulated in test mode.", http.StatusForbidden)
+		http.Error(w, language(w, r, sess.Locale).T("simulate_test_only"), http.StatusForbidden)
 		return
 	}
 	if err == nil {

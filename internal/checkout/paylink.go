@@ -112,11 +112,14 @@ func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 }
 
 // linkQR serves the QR code of a product's payment link, as SVG or PNG
-// (qr.svg, qr.png); ?download=1 makes browsers save it as a file.
+// (qr.svg, qr.png); ?download=1 makes browsers save it as a file. The
+// SVG's label for screen readers is in the customer's language (?locale=,
+// else Accept-Language); the PNG has no words.
 func (h *Handler) linkQR(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	l := language(w, r, "")
 	if _, _, err := h.svc.PaymentLinkProduct(r.Context(), id); gateway.ErrorCode(err) == gateway.CodeNotFound {
-		http.Error(w, "Product not found", http.StatusNotFound)
+		http.Error(w, l.T("title_product_notfound"), http.StatusNotFound)
 		return
 	} else if err != nil && gateway.ErrorCode(err) != gateway.CodeMerchantSuspended {
 		h.log.ErrorContext(r.Context(), "payment link QR", "err", err)
@@ -132,7 +135,7 @@ func (h *Handler) linkQR(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 	} else {
 		var svg string
-		svg, err = qrsvg.Encode(link, "QR code of the payment link "+link)
+		svg, err = qrsvg.Encode(link, l.T("link_qr_label", "url", link))
 		body = []byte(svg)
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}
