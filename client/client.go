@@ -6,6 +6,7 @@ import (
 	"context"
 	cryptorand "crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -261,6 +262,9 @@ func (c *Client) do(ctx context.Context, r request, out any, opts []CallOption) 
 			if ctx.Err() != nil {
 				return fmt.Errorf("satsrail: %s %s: %w", r.method, r.path, ctx.Err())
 			}
+			if unusableURL(err) {
+				return fmt.Errorf("satsrail: %s %s: base URL %q cannot be used: %w", r.method, r.path, c.BaseURL(), err)
+			}
 			if attempt < c.maxRetries {
 				if werr := c.wait(ctx, c.backoff(attempt)); werr == nil {
 					continue
@@ -298,6 +302,24 @@ func (c *Client) do(ctx context.Context, r request, out any, opts []CallOption) 
 		}
 		return apiErr
 	}
+}
+
+// unusableURL reports whether err says the request's URL cannot be sent at
+// all: a scheme the HTTP client does not speak (ftp://, or none), no host,
+// or a URL that does not parse. The same URL would fail again, so such an
+// error is returned at once, never retried. net/http has no sentinel for
+// these; its messages are stable since Go 1.
+func unusableURL(err error) bool {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return false
+	}
+	var parse *url.Error
+	if errors.As(ue.Err, &parse) && parse.Op == "parse" {
+		return true
+	}
+	msg := ue.Err.Error()
+	return strings.HasPrefix(msg, "unsupported protocol scheme") || msg == "http: no Host in request URL"
 }
 
 // backoff is the delay before retry number attempt+1: minBackoff doubled per

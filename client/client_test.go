@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -735,5 +736,38 @@ func TestContext(t *testing.T) {
 	cancel2()
 	if _, err := c.GetMerchant(done); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+// TestUnusableBaseURLNotRetried: a base URL the HTTP client cannot send to
+// at all (a scheme other than http/https, none, no host, one that does not
+// parse) fails at once with the URL error, without a wait or a second
+// attempt; a refused connection on a good URL is still retried (the control).
+func TestUnusableBaseURLNotRetried(t *testing.T) {
+	for _, c := range []struct {
+		base     string
+		attempts int // requests the transport saw (0: the URL did not parse)
+		want     string
+	}{
+		{"ftp://127.0.0.1:1", 1, `unsupported protocol scheme "ftp"`},
+		{"pay.example.com", 1, `unsupported protocol scheme ""`},
+		{"http://", 1, "no Host in request URL"},
+		{"http://[::1", 0, "missing ']' in host"},
+		{"127.0.0.1:8080", 0, "first path segment in URL cannot contain colon"},
+		{"http://127.0.0.1:1", 1 + client.DefaultMaxRetries, "connection refused"},
+	} {
+		rec := &recorder{base: http.DefaultTransport}
+		cl := client.New(c.base, "sk_test_x", client.WithHTTPClient(&http.Client{Transport: rec, Timeout: 5 * time.Second}))
+		waits := 0
+		client.SetSleep(cl, func(context.Context, time.Duration) error { waits++; return nil })
+		var res client.Response
+		_, err := cl.GetMerchant(context.Background(), client.CaptureResponse(&res))
+		var ue *url.Error
+		if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want a *url.Error saying %q", c.base, err, c.want)
+		}
+		if n := len(rec.requests()); n != c.attempts || res.Attempts != c.attempts || waits != max(0, c.attempts-1) {
+			t.Errorf("%s: %d requests, %d attempts counted, %d waits; want %d attempts", c.base, n, res.Attempts, waits, c.attempts)
+		}
 	}
 }

@@ -20,7 +20,9 @@
 // WithBackoff) when the connection fails, on 5xx, on 409
 // idempotency_in_progress and on 429 rate_limited (waiting at least the
 // Retry-After the server sent, up to WithMaxRetryAfter); never on another
-// 4xx, which the same request would only get again. A GET, PUT, PATCH or
+// 4xx, which the same request would only get again, nor when the base URL
+// cannot be sent to at all (a scheme other than http or https, no host, a
+// URL that does not parse: a *url.Error at once). A GET, PUT, PATCH or
 // DELETE may safely run twice; a DELETE retried after a dropped connection
 // may answer 404 when its first attempt did delete.
 //

@@ -200,6 +200,28 @@ func TestBrowserLanguages(t *testing.T) {
 			}
 		})
 	}
+
+	// Paid by the wallet (the live status, not the page's own simulate), a
+	// payment link's customer lands on the thank-you page in the language
+	// picked on the link, not in the browser's.
+	t.Run("payment link thank-you page keeps the language", func(t *testing.T) {
+		mug := e.product(gateway.ModeTest, gateway.ProductParams{Name: str("Enamel Mug")})
+		tab := browsertest.Open(t, browser, phone)
+		tab.Do("open the payment link in Japanese", chromedp.Navigate(e.url+"/pay/"+mug.ID+"?locale=ja"), chromedp.WaitVisible(chromedp.ID("copy")))
+		at := browsertest.Run(tab, "read the location", chromedp.Evaluate[string](`location.pathname`))
+		token := strings.TrimPrefix(at, "/checkout/")
+		if _, err := e.svc.SimulatePaymentFor(t.Context(), token); err != nil {
+			t.Fatal(err)
+		}
+		want := e.url + "/pay/" + mug.ID + "/thanks?checkout_id=" + token + "&locale=ja"
+		if at, ok := tab.WaitLocation(want); !ok {
+			t.Fatalf("after paying the browser is at %q, want %q", at, want)
+		}
+		browsertest.Run(tab, "wait for the Japanese thank-you page", chromedp.Poll[bool](
+			`document.documentElement.lang === "ja" && document.body.textContent.includes(`+jsString(i18n.Get("ja").T("paid"))+`)`,
+			chromedp.WithPollingTimeout(5*time.Second)))
+		tab.NoConsoleErrors("the payment link")
+	})
 }
 
 // jsString quotes s for a JavaScript expression.

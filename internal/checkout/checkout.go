@@ -152,11 +152,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if !d.Allowed {
 		retry := max(1, int((d.Reset+time.Second-1)/time.Second))
 		hdr.Set("Retry-After", strconv.Itoa(retry))
-		http.Error(w, "Too many requests; retry in "+strconv.Itoa(retry)+" seconds.", http.StatusTooManyRequests)
+		l := language(w, r, "")
+		http.Error(w, l.T("too_many_requests", "seconds", l.Digits(strconv.Itoa(retry))), http.StatusTooManyRequests)
 		return
 	}
 	if r.Method == http.MethodPost && !sameOrigin(r) {
-		http.Error(w, "Cross-site form submission refused.", http.StatusForbidden)
+		http.Error(w, language(w, r, "").T("cross_site_refused"), http.StatusForbidden)
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -249,7 +250,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	d := &pageData{
 		Merchant: m.Name, Logo: logoPath(m), SupportEmail: m.SupportEmail,
 		Session: sess, Test: !sess.Mode.Live(), Token: sess.ID, LineItems: sess.LineItems,
-		SuccessURL: successURL(sess), AmountSats: int64(sess.AmountSats),
+		SuccessURL: h.successURL(r, sess), AmountSats: int64(sess.AmountSats),
 		ExpiresAt: sess.ExpiresAt.Format(time.RFC3339),
 		Remaining: remaining(sess.ExpiresAt.Sub(h.svc.Now())),
 		Frame:     frame, Parent: parent,
@@ -362,7 +363,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now()))
+	writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now(), h.successURL(r, sess)))
 }
 
 func publicMessage(err error) string {
@@ -402,7 +403,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		b, _ := json.Marshal(statusOf(sess, h.svc.Now()))
+		b, _ := json.Marshal(statusOf(sess, h.svc.Now(), h.successURL(r, sess)))
 		if string(b) != last {
 			if _, err := io.WriteString(w, "event: status\ndata: "+string(b)+"\n\n"); err != nil {
 				return
@@ -468,7 +469,7 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) simulate(w http.ResponseWriter, r *http.Request) {
 	sess, _, err := h.svc.CheckoutPage(r.Context(), r.PathValue("token"))
 	if err == nil && sess.Mode.Live() {
-		http.Error(w, "Payments can only be simulated in test mode.", http.StatusForbidden)
+		http.Error(w, language(w, r, sess.Locale).T("simulate_test_only"), http.StatusForbidden)
 		return
 	}
 	if err == nil {
@@ -479,7 +480,7 @@ func (h *Handler) simulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Header.Get("Accept") == "application/json" {
-		writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now()))
+		writeJSON(w, http.StatusOK, statusOf(sess, h.svc.Now(), h.successURL(r, sess)))
 		return
 	}
 	http.Redirect(w, r, "/checkout/"+r.PathValue("token")+localeQuery(r), http.StatusSeeOther)

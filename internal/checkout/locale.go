@@ -52,3 +52,14 @@ func localeQuery(r *http.Request) string {
 	}
 	return "?" + url.Values{"locale": {l}}.Encode()
 }
+
+// language is the customer's language for an answer that is not a page
+// (the plain-text 429 and 403s, the payment link's QR label): ?locale=,
+// else the session's locale (session, "" for none), else Accept-Language.
+// It sets Content-Language and Vary to match.
+func language(w http.ResponseWriter, r *http.Request, session string) *i18n.Locale {
+	l := i18n.Choose(r.URL.Query().Get("locale"), session, r.Header.Get("Accept-Language"))
+	w.Header().Set("Content-Language", l.Tag)
+	w.Header().Add("Vary", "Accept-Language")
+	return l
+}

@@ -2,11 +2,14 @@ package checkout_test
 
 import (
 	"html"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/satsrail/satsrail/internal/checkout"
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/i18n"
 )
@@ -173,4 +176,64 @@ func englishLeft(l *i18n.Locale, body string) []string {
 		}
 	}
 	return out
+}
+
+// TestPlainAnswersInEveryLanguage: what a customer may see that is not a
+// page speaks the customer's language too: the per-IP limit's 429, the
+// refused cross-site form, simulate on a live session (the session's
+// locale), the payment link QR's label (?locale=, else Accept-Language).
+func TestPlainAnswersInEveryLanguage(t *testing.T) {
+	e := setup(t)
+	live := e.session(gateway.ModeLive)
+	liveJA := e.session(gateway.ModeLive, func(p *gateway.CheckoutSessionParams) { p.Locale = str("ja") })
+	test := e.session(gateway.ModeTest)
+	mug := e.product(gateway.ModeTest, gateway.ProductParams{Name: str("Enamel Mug")})
+	link := e.url + "/pay/" + mug.ID
+	limited := httptest.NewServer(checkout.New(checkout.Config{Service: e.svc, RateLimit: 1}))
+	t.Cleanup(limited.Close)
+	en := i18n.Default()
+	plain := func(l *i18n.Locale, what string, r resp, status int, want string) {
+		t.Helper()
+		if r.status != status || r.body != want+"\n" || r.header.Get("Content-Language") != l.Tag ||
+			!strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") || !strings.Contains(r.header.Get("Vary"), "Accept-Language") {
+			t.Errorf("%s, %s: %d %q %v; want %d %q", l.Tag, what, r.status, r.body, r.header, status, want)
+		}
+	}
+	for _, l := range i18n.All() {
+		if l != en && (l.T("too_many_requests") == en.T("too_many_requests") || l.T("cross_site_refused") == en.T("cross_site_refused") ||
+			l.T("simulate_test_only") == en.T("simulate_test_only") || l.T("link_qr_label") == en.T("link_qr_label")) {
+			t.Errorf("%s: a plain answer is left in English", l.Tag)
+		}
+		q := "?locale=" + l.Tag
+		for _, accept := range []string{"", "fr"} {
+			pl := e.fetch("GET", "/pay/"+mug.ID+"/qr.svg"+q, "Accept-Language", accept)
+			if !strings.Contains(pl.body, `aria-label="`+esc(l.T("link_qr_label", "url", link))+`"`) || pl.header.Get("Content-Language") != l.Tag ||
+				!strings.Contains(pl.header.Get("Vary"), "Accept-Language") {
+				t.Errorf("%s: QR label %.300s %v", l.Tag, pl.body, pl.header)
+			}
+		}
+		plain(l, "cross-site", e.fetch("POST", "/checkout/"+test.ID+"/simulate"+q, "Origin", "https://evil.example"), 403, l.T("cross_site_refused"))
+		plain(l, "simulate live", e.fetch("POST", "/checkout/"+live.ID+"/simulate"+q, "Origin", e.url), 403, l.T("simulate_test_only"))
+
+		req, _ := http.NewRequest("GET", limited.URL+"/checkout/"+test.ID+q, nil)
+		var r resp
+		for range 2 { // the first is let through
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			r = resp{status: res.StatusCode, header: res.Header, body: string(b)}
+		}
+		plain(l, "429", r, 429, l.T("too_many_requests", "seconds", l.Digits(r.header.Get("Retry-After"))))
+	}
+	// Without ?locale=: the browser's language, and a session's own.
+	de, ja := i18n.Get("de"), i18n.Get("ja")
+	plain(de, "Accept-Language", e.fetch("POST", "/checkout/"+live.ID+"/simulate", "Origin", e.url, "Accept-Language", "de-AT,de;q=0.9"), 403, de.T("simulate_test_only"))
+	plain(ja, "session locale", e.fetch("POST", "/checkout/"+liveJA.ID+"/simulate", "Origin", e.url, "Accept-Language", "de"), 403, ja.T("simulate_test_only"))
+	plain(de, "cross-site, Accept-Language", e.fetch("POST", "/checkout/"+test.ID+"/cancel", "Origin", "https://evil.example", "Accept-Language", "de"), 403, de.T("cross_site_refused"))
+	if r := e.fetch("GET", "/pay/"+mug.ID+"/qr.svg", "Accept-Language", "de"); !strings.Contains(r.body, esc(de.T("link_qr_label", "url", link))) {
+		t.Errorf("QR label with Accept-Language: de: %.300s", r.body)
+	}
 }

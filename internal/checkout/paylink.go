@@ -81,6 +81,20 @@ func (h *Handler) linkFail(w http.ResponseWriter, r *http.Request, d *pageData, 
 	h.fail(w, r, d, err)
 }
 
+// successURL is where the customer goes after paying s: success_url with
+// checkout_id; when that is this gateway's thank-you page of the payment
+// link s came from, the language the customer chose (?locale=) goes along,
+// as it came along from the link to the hosted page. A merchant's own
+// success URL gets only checkout_id.
+func (h *Handler) successURL(r *http.Request, s *gateway.CheckoutSession) string {
+	u := successURL(s)
+	link := s.Metadata["payment_link"]
+	if q := localeQuery(r); q != "" && link != "" && s.SuccessURL == LinkURL(h.base(r), link)+"/thanks" {
+		u += "&" + q[1:]
+	}
+	return u
+}
+
 // thanks is the gateway's thank-you page for payment links without a
 // success URL: it says "paid" only for a completed session of this
 // product, and shows the product's (or merchant's) thank-you message.
@@ -98,11 +112,14 @@ func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 }
 
 // linkQR serves the QR code of a product's payment link, as SVG or PNG
-// (qr.svg, qr.png); ?download=1 makes browsers save it as a file.
+// (qr.svg, qr.png); ?download=1 makes browsers save it as a file. The
+// SVG's label for screen readers is in the customer's language (?locale=,
+// else Accept-Language); the PNG has no words.
 func (h *Handler) linkQR(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	l := language(w, r, "")
 	if _, _, err := h.svc.PaymentLinkProduct(r.Context(), id); gateway.ErrorCode(err) == gateway.CodeNotFound {
-		http.Error(w, "Product not found", http.StatusNotFound)
+		http.Error(w, l.T("title_product_notfound"), http.StatusNotFound)
 		return
 	} else if err != nil && gateway.ErrorCode(err) != gateway.CodeMerchantSuspended {
 		h.log.ErrorContext(r.Context(), "payment link QR", "err", err)
@@ -118,7 +135,7 @@ func (h *Handler) linkQR(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
 	} else {
 		var svg string
-		svg, err = qrsvg.Encode(link, "QR code of the payment link "+link)
+		svg, err = qrsvg.Encode(link, l.T("link_qr_label", "url", link))
 		body = []byte(svg)
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}

@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/png"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/satsrail/satsrail/internal/checkout"
 	"github.com/satsrail/satsrail/internal/gateway"
+	"github.com/satsrail/satsrail/internal/i18n"
 )
 
 func str(s string) *string { return &s }
@@ -261,3 +263,51 @@ func TestLogoOnHostedPage(t *testing.T) {
 }
 
 func image1x1() image.Image { return image.NewGray(image.Rect(0, 0, 1, 1)) }
+
+// TestPaymentLinkThanksKeepsLocale: the language a customer picked
+// (?locale=, on the link or on the hosted page) goes on to the gateway's
+// thank-you page after paying, in the page's link and script and in the
+// status JSON; a merchant's own success URL gets only checkout_id.
+func TestPaymentLinkThanksKeepsLocale(t *testing.T) {
+	e := setup(t)
+	mug := e.product(gateway.ModeTest, gateway.ProductParams{Name: str("Enamel Mug")})
+	visit := e.fetch("GET", "/pay/"+mug.ID+"?locale=de")
+	token := strings.TrimPrefix(strings.TrimSuffix(visit.url, "?locale=de"), "/checkout/")
+	thanks := e.url + "/pay/" + mug.ID + "/thanks?checkout_id=" + token
+	if page := e.fetch("GET", visit.url); !strings.Contains(page.body, `data-success="`+esc(thanks+"&locale=de")+`"`) {
+		t.Errorf("hosted page in German: data-success is not the German thank-you page\n%s", page.body)
+	}
+	// Picked on the hosted page after the link: the latest choice wins.
+	if page := e.fetch("GET", "/checkout/"+token+"?locale=ja"); !strings.Contains(page.body, `data-success="`+esc(thanks+"&locale=ja")+`"`) {
+		t.Errorf("hosted page in Japanese: data-success is not the Japanese thank-you page")
+	}
+	// No choice: the thank-you page follows Accept-Language, as before.
+	if page := e.fetch("GET", "/checkout/"+token); !strings.Contains(page.body, `data-success="`+esc(thanks)+`"`) {
+		t.Errorf("hosted page without ?locale=: data-success is not the plain thank-you page")
+	}
+	var st struct {
+		Status      string `json:"status"`
+		RedirectURL string `json:"redirect_url"`
+	}
+	sim := e.fetch("POST", "/checkout/"+token+"/simulate?locale=de", "Origin", e.url, "Accept", "application/json")
+	if err := json.Unmarshal([]byte(sim.body), &st); err != nil || st.Status != "completed" || st.RedirectURL != thanks+"&locale=de" {
+		t.Fatalf("simulate: %d %s", sim.status, sim.body)
+	}
+	paid := e.fetch("GET", "/checkout/"+token+"?locale=de")
+	if !strings.Contains(paid.body, `href="`+esc(thanks+"&locale=de")+`"`) {
+		t.Errorf("paid page: no link to the German thank-you page\n%s", paid.body)
+	}
+	r := e.fetch("GET", strings.TrimPrefix(st.RedirectURL, e.url), "Accept-Language", "fr")
+	if r.header.Get("Content-Language") != "de" || !strings.Contains(r.body, esc(i18n.Get("de").T("paid"))) {
+		t.Errorf("thank-you page: %s, want German and paid\n%s", r.header.Get("Content-Language"), r.body)
+	}
+
+	// A merchant's success URL is left as the merchant set it.
+	if _, err := e.svc.UpdateMerchantSettings(t.Context(), e.mid, gateway.MerchantSettings{SuccessURL: str("https://alice.example/thanks")}); err != nil {
+		t.Fatal(err)
+	}
+	own := strings.TrimPrefix(e.fetch("GET", "/pay/"+mug.ID+"?locale=de").url, "/checkout/")
+	if page := e.fetch("GET", "/checkout/"+own); !strings.Contains(page.body, `data-success="`+esc("https://alice.example/thanks?checkout_id="+strings.TrimSuffix(own, "?locale=de"))+`"`) {
+		t.Errorf("merchant's success URL changed:\n%s", page.body)
+	}
+}

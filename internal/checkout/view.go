@@ -20,7 +20,9 @@ type status struct {
 	RedirectURL    string `json:"redirect_url,omitempty"`
 }
 
-func statusOf(s *gateway.CheckoutSession, now time.Time) status {
+// statusOf is s's public status; success is where a completed session
+// sends the customer (Handler.successURL).
+func statusOf(s *gateway.CheckoutSession, now time.Time, success string) status {
 	st := status{
 		Status: string(s.Status), PaymentRequest: s.PaymentRequest, AmountSats: int64(s.AmountSats),
 		AmountCents: int64(s.AmountCents), Currency: s.Currency, ExpiresAt: s.ExpiresAt.Format(time.RFC3339),
@@ -30,7 +32,7 @@ func statusOf(s *gateway.CheckoutSession, now time.Time) status {
 	}
 	switch s.Status {
 	case gateway.StatusCompleted:
-		st.RedirectURL = successURL(s)
+		st.RedirectURL = success
 		st.PaymentRequest = ""
 	case gateway.StatusExpired, gateway.StatusCancelled:
 		st.RedirectURL = s.CancelURL

@@ -124,10 +124,12 @@
       root.classList.add("is-paid");
       statusEl.className = "paid";
       statusEl.textContent = t("tPaid", "Paid ✓");
+      // data-success, not st.redirect_url: the page's own carries the
+      // language the customer chose to the gateway's thank-you page.
       var note = document.getElementById("returning");
       if (note) note.hidden = false;
-      tell("completed", st.redirect_url || root.dataset.success);
-      if (!embedded) setTimeout(function () { go(st.redirect_url || root.dataset.success); }, 1500);
+      tell("completed", root.dataset.success || st.redirect_url);
+      if (!embedded) setTimeout(function () { go(root.dataset.success || st.redirect_url); }, 1500);
     } else if (st.status === "expired" || st.status === "cancelled") {
       finished = true;
       window.location.reload();
