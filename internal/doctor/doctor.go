@@ -33,6 +33,12 @@ type Row struct {
 // Store is what the checks read of a database.
 type Store interface {
 	SchemaVersion(ctx context.Context) (int, error)
+	// CheckSchema is the upgrade policy (package schema): nil while this
+	// binary may serve on the database, which is at or behind its schema,
+	// or ahead of it by additive migrations only.
+	CheckSchema(ctx context.Context) error
+	// SchemaAhead lists the applied migrations newer than this binary.
+	SchemaAhead(ctx context.Context) ([]int, error)
 	MasterKeyFingerprint(ctx context.Context) (string, error)
 	ListWalletConnections(ctx context.Context) ([]gateway.WalletConnection, error)
 	DeliveryBacklog(ctx context.Context, now time.Time) (int, time.Time, error)
@@ -74,6 +80,33 @@ func Failed(rows []Row) bool {
 	return false
 }
 
+// schemaRow applies the upgrade policy to the database: too old to upgrade,
+// or ahead by a migration that is not additive, fails with the policy's
+// advice; behind fails until it is migrated; ahead by additive migrations
+// only is a warning, for this binary serves on it (during a rolling
+// upgrade, until this node is upgraded too).
+func schemaRow(ctx context.Context, cfg Config) (Status, string) {
+	v, err := cfg.Store.SchemaVersion(ctx)
+	if err != nil {
+		return Fail, fmt.Sprintf("%s unreachable: %v", cfg.Engine, err)
+	}
+	if err := cfg.Store.CheckSchema(ctx); err != nil {
+		return Fail, err.Error()
+	}
+	if v < cfg.Latest {
+		return Fail, fmt.Sprintf("%s at schema version %d, this binary needs %d: run satsrail migrate", cfg.Engine, v, cfg.Latest)
+	}
+	ahead, err := cfg.Store.SchemaAhead(ctx)
+	switch {
+	case err != nil:
+		return Fail, fmt.Sprintf("%s unreachable: %v", cfg.Engine, err)
+	case len(ahead) > 0:
+		return Warn, fmt.Sprintf("%s at schema version %d, ahead of this binary's %d by additive migration(s) %v: "+
+			"this binary can serve on it; upgrade it to the release that applied them (satsrail version)", cfg.Engine, v, cfg.Latest, ahead)
+	}
+	return OK, fmt.Sprintf("%s reachable, schema version %d", cfg.Engine, v)
+}
+
 // Run runs every check in order. A database that cannot be read, or is not
 // at this binary's schema, skips the rows that need it.
 func Run(ctx context.Context, cfg Config) []Row {
@@ -96,20 +129,9 @@ func Run(ctx context.Context, cfg Config) []Row {
 		usable = s != Fail
 	}
 	if usable {
-		v, err := cfg.Store.SchemaVersion(ctx)
-		switch {
-		case err != nil:
-			add("database", Fail, "%s unreachable: %v", cfg.Engine, err)
-			usable = false
-		case v < cfg.Latest:
-			add("database", Fail, "%s at schema version %d, this binary needs %d: run satsrail migrate", cfg.Engine, v, cfg.Latest)
-			usable = false
-		case v > cfg.Latest:
-			add("database", Fail, "%s at schema version %d, newer than this binary's %d: upgrade this binary", cfg.Engine, v, cfg.Latest)
-			usable = false
-		default:
-			add("database", OK, "%s reachable, schema version %d", cfg.Engine, v)
-		}
+		s, detail := schemaRow(ctx, cfg)
+		add("database", s, "%s", detail)
+		usable = s != Fail
 	} else {
 		add("database", Skip, "the integrity check failed")
 	}

@@ -90,8 +90,11 @@ type ConnectionTester interface {
 
 // SettlementSubscriber is the optional interface of wallets that stream
 // settlements from a cursor. Settlements are hints: each leads to a lookup.
+// SubscribeSettled calls live (unless nil) once the subscription is in
+// place on the node — never while it is only being attempted — so that a
+// wallet's health shows its stream alive only while it truly is.
 type SettlementSubscriber interface {
-	SubscribeSettled(ctx context.Context, settleIndex uint64, fn func(paymentHash string, settleIndex uint64) error) error
+	SubscribeSettled(ctx context.Context, settleIndex uint64, live func(), fn func(paymentHash string, settleIndex uint64) error) error
 }
 
 // CursorSeeder is the optional interface of a SettlementSubscriber whose

@@ -64,7 +64,7 @@ func BenchmarkPayToHint(b *testing.B) {
 	c := s.client(b)
 	hints := make(chan string, 16)
 	go func() {
-		_ = c.SubscribeSettled(b.Context(), s.highestPayIndex(b), func(hash string, _ uint64) error {
+		_ = c.SubscribeSettled(b.Context(), s.highestPayIndex(b), nil, func(hash string, _ uint64) error {
 			hints <- hash
 			return nil
 		})

@@ -412,15 +412,25 @@ func (c *Client) SettlementCursor(ctx context.Context) (uint64, error) {
 //
 // payIndex 0 replays every payment the node ever received: start a new
 // connection at SettlementCursor.
-func (c *Client) SubscribeSettled(ctx context.Context, payIndex uint64, fn func(paymentHash string, payIndex uint64) error) error {
+//
+// The first call waits not at all, so that live (unless nil) is called as
+// soon as the node has answered once: from then on no payment is missed.
+func (c *Client) SubscribeSettled(ctx context.Context, payIndex uint64, live func(), fn func(paymentHash string, payIndex uint64) error) error {
+	wait := time.Duration(0)
 	for {
-		inv, ok, err := c.waitAny(ctx, payIndex, c.waitTimeout)
+		inv, ok, err := c.waitAny(ctx, payIndex, wait)
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
 			return fmt.Errorf("cln: waitanyinvoice: %w", err)
-		case !ok:
+		}
+		if live != nil {
+			live()
+			live = nil
+		}
+		wait = c.waitTimeout
+		if !ok {
 			continue
 		}
 		payIndex = inv.PayIndex

@@ -284,7 +284,7 @@ func subscribe(t *testing.T, c *cln.Client, index uint64, want string) []settlem
 	defer cancel()
 	var got []settlement
 	found := errors.New("found")
-	err := c.SubscribeSettled(ctx, index, func(hash string, index uint64) error {
+	err := c.SubscribeSettled(ctx, index, nil, func(hash string, index uint64) error {
 		got = append(got, settlement{hash, index})
 		if hash == want {
 			return found
@@ -341,7 +341,7 @@ func TestSubscribeSettled(t *testing.T) {
 		done := make(chan error, 1)
 		slow := s.client(t) // a 50 s long-poll: cancellation must not wait for it
 		go func() {
-			done <- slow.SubscribeSettled(ctx, s.highestPayIndex(t), func(string, uint64) error { return nil })
+			done <- slow.SubscribeSettled(ctx, s.highestPayIndex(t), nil, func(string, uint64) error { return nil })
 		}()
 		s.waitPoll(t)
 		cancel()
@@ -359,7 +359,7 @@ func TestSubscribeSettled(t *testing.T) {
 		s.drainPolls()
 		done := make(chan error, 1)
 		go func() {
-			done <- c.SubscribeSettled(t.Context(), s.highestPayIndex(t), func(string, uint64) error { return nil })
+			done <- c.SubscribeSettled(t.Context(), s.highestPayIndex(t), nil, func(string, uint64) error { return nil })
 		}()
 		s.waitPoll(t)
 		s.fake.Stop()
@@ -371,6 +371,40 @@ func TestSubscribeSettled(t *testing.T) {
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("the long-poll outlived the node")
+		}
+	})
+
+	// Live: live is called once the node has answered, without waiting
+	// out a long-poll, and never while the node cannot be reached.
+	t.Run("LiveOnceAnswered", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		slow := s.client(t) // a 50 s long-poll: live must not wait for it
+		live := make(chan struct{}, 2)
+		done := make(chan error, 1)
+		go func() {
+			done <- slow.SubscribeSettled(ctx, s.highestPayIndex(t), func() { live <- struct{}{} }, func(string, uint64) error { return nil })
+		}()
+		select {
+		case <-live:
+		case err := <-done:
+			t.Fatalf("SubscribeSettled = %v before it was live", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("live not called within 10s on a reachable node")
+		}
+		cancel()
+		<-done
+		if len(live) != 0 {
+			t.Error("live called more than once")
+		}
+	})
+	t.Run("NeverLiveWhenDown", func(t *testing.T) {
+		s.fake.Stop()
+		defer s.fake.Start()
+		lives := 0
+		err := c.SubscribeSettled(t.Context(), 0, func() { lives++ }, func(string, uint64) error { return nil })
+		if err == nil || lives != 0 {
+			t.Errorf("SubscribeSettled with the node down = %v, live called %d times; want an error and 0", err, lives)
 		}
 	})
 }

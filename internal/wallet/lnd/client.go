@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -384,17 +385,31 @@ func (c *Client) Test(ctx context.Context) (network string, err error) {
 // when the stream ends; the caller reconnects with backoff from the last
 // index it has applied. Settle indexes may have gaps.
 //
+// It calls live (unless nil) once the subscription request has reached the
+// node over a verified TLS connection: lnd sends nothing, not even the
+// response headers, until the first event, so that is the earliest sign
+// the stream is up. A node that cannot be reached never makes it live.
+//
 // Only ever pass indexes this node delivered: lnd silently skips live
 // settlements at or below the cursor, so an index from another node (or
 // from before the node was re-created) hides payments until it is passed.
-func (c *Client) SubscribeSettled(ctx context.Context, settleIndex uint64,
+func (c *Client) SubscribeSettled(ctx context.Context, settleIndex uint64, live func(),
 	fn func(paymentHash string, settleIndex uint64) error) error {
 	path := "/v1/invoices/subscribe"
 	if settleIndex > 0 {
 		path += "?settle_index=" + strconv.FormatUint(settleIndex, 10)
 	}
-	// No overall timeout: the stream lives until ctx ends. lnd sends
-	// nothing, not even the response headers, until the first event.
+	if live != nil {
+		var once sync.Once
+		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			WroteRequest: func(i httptrace.WroteRequestInfo) {
+				if i.Err == nil {
+					once.Do(live)
+				}
+			},
+		})
+	}
+	// No overall timeout: the stream lives until ctx ends.
 	resp, err := c.send(ctx, c.stream, http.MethodGet, path, nil)
 	if err != nil {
 		return fmt.Errorf("lnd: subscribe to invoices: %w", err)

@@ -2,16 +2,20 @@ package lnd_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/satsrail/satsrail/internal/gateway"
 	"github.com/satsrail/satsrail/internal/wallet/lnd"
@@ -158,7 +162,7 @@ func TestSubscribeSettledStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	err = c.SubscribeSettled(t.Context(), 5, func(hash string, index uint64) error {
+	err = c.SubscribeSettled(t.Context(), 5, nil, func(hash string, index uint64) error {
 		got = append(got, fmt.Sprintf("%s@%d", hash[:4], index))
 		return nil
 	})
@@ -173,11 +177,69 @@ func TestSubscribeSettledStream(t *testing.T) {
 	}
 
 	stop := errors.New("stop")
-	err = c.SubscribeSettled(t.Context(), 0, func(string, uint64) error { return stop })
+	err = c.SubscribeSettled(t.Context(), 0, nil, func(string, uint64) error { return stop })
 	if !errors.Is(err, stop) {
 		t.Errorf("SubscribeSettled = %v, want fn's error", err)
 	}
 	if query != "" {
 		t.Errorf("query %q for index 0, want none", query)
+	}
+}
+
+// TestSubscribeSettledLive: live is called once the subscription has
+// reached the node (which answers nothing until its first event), and
+// never when the node cannot be reached.
+func TestSubscribeSettledLive(t *testing.T) {
+	mac := fakeMacaroon("invoices:read", "invoices:write")
+	cert := newCert(t, nil, "127.0.0.1")
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close() // nothing listens there any more: connection refused
+	c, err := lnd.New(lnd.Config{RESTURL: "https://" + closed, Macaroon: mac, TLSCertPEM: cert.certPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lives atomic.Int64
+	err = c.SubscribeSettled(t.Context(), 0, func() { lives.Add(1) }, func(string, uint64) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("SubscribeSettled on a closed port = %v, want connection refused", err)
+	}
+	if n := lives.Load(); n != 0 {
+		t.Errorf("live called %d times for a node that cannot be reached, want 0", n)
+	}
+
+	subscribed := make(chan struct{})
+	port := fakeNode(t, func(w http.ResponseWriter, r *http.Request) {
+		close(subscribed)
+		<-r.Context().Done() // like lnd: nothing until the first event
+	}, cert)
+	c, err = lnd.New(lnd.Config{RESTURL: "https://127.0.0.1:" + port, Macaroon: mac, TLSCertPEM: cert.certPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	live := make(chan struct{}, 2)
+	done := make(chan error, 1)
+	go func() {
+		done <- c.SubscribeSettled(ctx, 0, func() { live <- struct{}{} }, func(string, uint64) error { return nil })
+	}()
+	select {
+	case <-live:
+	case err := <-done:
+		t.Fatalf("SubscribeSettled = %v before it was live", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("live not called within 30s of subscribing to a reachable node")
+	}
+	<-subscribed
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("SubscribeSettled after cancel = %v, want context.Canceled", err)
+	}
+	if len(live) != 0 {
+		t.Error("live called more than once")
 	}
 }

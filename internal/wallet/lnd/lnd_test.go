@@ -328,7 +328,7 @@ func subscribe(t *testing.T, c *lnd.Client, index uint64, want string) []settlem
 	defer cancel()
 	var got []settlement
 	found := errors.New("found")
-	err := c.SubscribeSettled(ctx, index, func(hash string, index uint64) error {
+	err := c.SubscribeSettled(ctx, index, nil, func(hash string, index uint64) error {
 		got = append(got, settlement{hash, index})
 		if hash == want {
 			return found
@@ -380,7 +380,7 @@ func TestSubscribeSettled(t *testing.T) {
 		got := make(chan settlement, 16)
 		done := make(chan error, 1)
 		go func() {
-			done <- c.SubscribeSettled(ctx, 0, func(hash string, index uint64) error {
+			done <- c.SubscribeSettled(ctx, 0, nil, func(hash string, index uint64) error {
 				got <- settlement{hash, index}
 				return nil
 			})
@@ -413,8 +413,17 @@ func TestSubscribeSettled(t *testing.T) {
 	t.Run("CancelWhileIdle", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
-		go func() { done <- c.SubscribeSettled(ctx, 0, func(string, uint64) error { return nil }) }()
-		time.Sleep(300 * time.Millisecond) // let it connect; nothing to wait on instead
+		live := make(chan struct{})
+		go func() {
+			done <- c.SubscribeSettled(ctx, 0, func() { close(live) }, func(string, uint64) error { return nil })
+		}()
+		select { // live with no event yet: the subscription is up on the node
+		case <-live:
+		case err := <-done:
+			t.Fatalf("SubscribeSettled = %v before it was live", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("live not called within 10s of subscribing")
+		}
 		cancel()
 		select {
 		case err := <-done:
@@ -440,7 +449,7 @@ func TestMerchantRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- c.SubscribeSettled(ctx, index, func(string, uint64) error { return nil }) }()
+	go func() { done <- c.SubscribeSettled(ctx, index, nil, func(string, uint64) error { return nil }) }()
 	n.StopMerchant(t)
 	select {
 	case err := <-done:

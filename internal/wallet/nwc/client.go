@@ -717,11 +717,10 @@ func (c *Client) Test(ctx context.Context) (network string, err error) {
 	return c.Network(), nil
 }
 
-// SubscribeSettled is SubscribeLive without the live signal, for callers
-// of the cursor interface: settleIndex is ignored (NIP-47 has no cursor)
-// and fn always gets 0.
-func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(paymentHash string, settleIndex uint64) error) error {
-	return c.SubscribeLive(ctx, nil, func(hash string) error { return fn(hash, 0) })
+// SubscribeSettled is SubscribeLive for callers of the cursor interface:
+// settleIndex is ignored (NIP-47 has no cursor) and fn always gets 0.
+func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, live func(), fn func(paymentHash string, settleIndex uint64) error) error {
+	return c.SubscribeLive(ctx, live, func(hash string) error { return fn(hash, 0) })
 }
 
 // SubscribeLive listens on every relay for the wallet's payment_received

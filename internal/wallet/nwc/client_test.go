@@ -98,7 +98,7 @@ func subscribe(t *testing.T, c *nwc.Client) (<-chan string, <-chan error) {
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
 	go func() {
-		done <- c.SubscribeSettled(ctx, 7, func(hash string, idx uint64) error {
+		done <- c.SubscribeSettled(ctx, 7, nil, func(hash string, idx uint64) error {
 			if idx != 0 {
 				t.Errorf("settle index %d, want 0 (NWC has no cursor)", idx)
 			}

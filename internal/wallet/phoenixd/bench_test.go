@@ -56,7 +56,7 @@ func BenchmarkPayToHint(b *testing.B) {
 	c := s.client(b, s.fake.LimitedPassword)
 	hints := make(chan string, 16)
 	go func() {
-		_ = c.SubscribeSettled(b.Context(), 0, func(hash string, _ uint64) error {
+		_ = c.SubscribeSettled(b.Context(), 0, nil, func(hash string, _ uint64) error {
 			hints <- hash
 			return nil
 		})

@@ -324,8 +324,11 @@ func (c *Client) CheckLimitedAccess(ctx context.Context) error {
 // settles each by lookup, and reconciles open invoices after a reconnect,
 // for messages are not replayed. It returns fn's error, ctx's, or an error
 // when the websocket ends.
-func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, fn func(paymentHash string, settleIndex uint64) error) error {
-	return c.SubscribeLive(ctx, func() {}, func(hash string) error { return fn(hash, 0) })
+func (c *Client) SubscribeSettled(ctx context.Context, _ uint64, live func(), fn func(paymentHash string, settleIndex uint64) error) error {
+	if live == nil {
+		live = func() {}
+	}
+	return c.SubscribeLive(ctx, live, func(hash string) error { return fn(hash, 0) })
 }
 
 // SubscribeLive is SubscribeSettled for a caller that reconciles instead of

@@ -200,7 +200,7 @@ func TestWebsocket(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- c.SubscribeSettled(ctx, 0, func(hash string, idx uint64) error {
+		done <- c.SubscribeSettled(ctx, 0, nil, func(hash string, idx uint64) error {
 			if idx != 0 {
 				t.Errorf("index %d: phoenixd has no cursor", idx)
 			}

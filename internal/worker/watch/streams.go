@@ -131,8 +131,10 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 		if err != nil || cur.ID != conn.ID {
 			return // disconnected or replaced
 		}
-		s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = true })
 		start := time.Now()
+		// Alive only once the backend says its subscription is up: a node
+		// that cannot be reached is never shown streaming.
+		alive := func() { s.health(ctx, conn.ID, func(c *gateway.WalletConnection) { c.StreamAlive = true }) }
 		settle := func(hash string, idx uint64) error {
 			sess, err := s.Service.SettleByHash(ctx, hash)
 			switch {
@@ -152,10 +154,10 @@ func (s *Streams) stream(ctx context.Context, conn gateway.WalletConnection, log
 			// No cursor: what settled before the subscription was live
 			// (this node just took the stream over, or it was lost) is
 			// found by a sweep once it is.
-			err = live.SubscribeLive(ctx, func() { go s.reconcile(ctx, conn, log) },
+			err = live.SubscribeLive(ctx, func() { alive(); go s.reconcile(ctx, conn, log) },
 				func(hash string) error { return settle(hash, 0) })
 		} else {
-			err = sub.SubscribeSettled(ctx, cur.SettleIndex, settle)
+			err = sub.SubscribeSettled(ctx, cur.SettleIndex, alive, settle)
 		}
 		if ctx.Err() != nil {
 			break

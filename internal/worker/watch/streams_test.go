@@ -3,6 +3,7 @@ package watch_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,10 +69,11 @@ type streamingWallet struct {
 	subscribed atomic.Int64
 }
 
-func (w *streamingWallet) SubscribeSettled(ctx context.Context, _ uint64, _ func(string, uint64) error) error {
+func (w *streamingWallet) SubscribeSettled(ctx context.Context, _ uint64, live func(), _ func(string, uint64) error) error {
 	if w.subscribed.Add(1) == 1 {
 		return errors.New("stream lost")
 	}
+	live()
 	<-ctx.Done()
 	return ctx.Err()
 }
@@ -125,7 +127,7 @@ type liveWallet struct {
 	subscribed, cursor atomic.Int64
 }
 
-func (w *liveWallet) SubscribeSettled(ctx context.Context, _ uint64, _ func(string, uint64) error) error {
+func (w *liveWallet) SubscribeSettled(ctx context.Context, _ uint64, _ func(), _ func(string, uint64) error) error {
 	w.cursor.Add(1)
 	<-ctx.Done()
 	return ctx.Err()
@@ -133,6 +135,96 @@ func (w *liveWallet) SubscribeSettled(ctx context.Context, _ uint64, _ func(stri
 
 func (w *liveWallet) SubscribeLive(ctx context.Context, live func(), _ func(string) error) error {
 	w.subscribed.Add(1)
+	live()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestStreamAliveOnlyWhileSubscribed: a wallet whose node refuses the
+// connection is never shown with its stream alive, however often the
+// stream is retried; it is shown alive once a subscription is up, and no
+// longer once the stream holder stops.
+func TestStreamAliveOnlyWhileSubscribed(t *testing.T) {
+	f := setup(t)
+	now := time.Now().UTC()
+	conn := &gateway.WalletConnection{ID: gateway.NewID(gateway.PrefixWallet), MerchantID: f.merch, Mode: gateway.ModeTest,
+		Type: "refused", Config: []byte("{}"), CreatedAt: now, UpdatedAt: now}
+	if err := f.store.PutWalletConnection(t.Context(), conn); err != nil {
+		t.Fatal(err)
+	}
+	w := &refusingWallet{up: make(chan struct{})}
+	store := &healthStore{WalletStore: f.store}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- (&watch.Streams{Service: f.svc, Store: store, Node: "node-a", MaxBackoff: time.Millisecond,
+			Wallets: &gateway.Wallets{Store: f.store, Backends: refusingBackends{w}, Sealer: plainSealer{}}}).Run(ctx)
+	}()
+	eventually(t, "three refused subscriptions", func() bool { return w.attempts.Load() >= 3 })
+	if n := store.aliveWrites.Load(); n != 0 {
+		t.Errorf("stream_alive written true %d times while the node refused every connection", n)
+	}
+	got, err := f.store.GetWalletConnection(t.Context(), f.scope())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.StreamAlive || !strings.Contains(got.LastError, "connection refused") {
+		t.Errorf("health: stream_alive %v, last_error %q; want false beside the refused connection", got.StreamAlive, got.LastError)
+	}
+
+	close(w.up) // the node comes back
+	eventually(t, "stream_alive once subscribed", func() bool {
+		got, err := f.store.GetWalletConnection(t.Context(), f.scope())
+		return err == nil && got.StreamAlive
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	eventually(t, "stream_alive false once stopped", func() bool {
+		got, err := f.store.GetWalletConnection(t.Context(), f.scope())
+		return err == nil && !got.StreamAlive
+	})
+}
+
+// healthStore counts the health updates that leave stream_alive true.
+type healthStore struct {
+	gateway.WalletStore
+	aliveWrites atomic.Int64
+}
+
+func (s *healthStore) UpdateWalletHealth(ctx context.Context, id string, fn func(*gateway.WalletConnection)) error {
+	return s.WalletStore.UpdateWalletHealth(ctx, id, func(c *gateway.WalletConnection) {
+		fn(c)
+		if c.StreamAlive {
+			s.aliveWrites.Add(1)
+		}
+	})
+}
+
+type refusingBackends struct{ w *refusingWallet }
+
+func (refusingBackends) Configure(gateway.WalletParams) ([]byte, error) {
+	return nil, errors.New("refusingBackends: not for connecting")
+}
+
+func (b refusingBackends) Open(string, gateway.Mode, []byte) (gateway.Wallet, error) { return b.w, nil }
+
+// refusingWallet's node refuses connections until up is closed, like an
+// lnd whose REST port nothing listens on; then its stream is live.
+type refusingWallet struct {
+	gateway.Wallet
+	up       chan struct{}
+	attempts atomic.Int64
+}
+
+func (w *refusingWallet) SubscribeSettled(ctx context.Context, _ uint64, live func(), _ func(string, uint64) error) error {
+	select {
+	case <-w.up:
+	default:
+		w.attempts.Add(1)
+		return errors.New("lnd: subscribe to invoices: dial tcp 127.0.0.1:1: connect: connection refused")
+	}
 	live()
 	<-ctx.Done()
 	return ctx.Err()
