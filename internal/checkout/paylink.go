@@ -108,7 +108,24 @@ func (h *Handler) thanks(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", csp("", nil))
 	d := &pageData{Merchant: t.Merchant.Name, Logo: logoPath(t.Merchant), SupportEmail: t.Merchant.SupportEmail,
 		Test: !t.Product.Mode.Live(), Product: t.Product.Name, Paid: t.Paid, Message: t.Message, Link: "/pay/" + t.Product.ID}
+	if t.Session == nil && r.URL.Query().Has("checkout_id") {
+		// A checkout_id that names no session of this product is not
+		// echoed into the language picker's links: a forged or malformed
+		// one gets the same page as any other unknown one.
+		r = withoutParam(r, "checkout_id")
+	}
 	h.render(w, r, "thanks.html", d)
+}
+
+// withoutParam returns r with the query parameter name removed.
+func withoutParam(r *http.Request, name string) *http.Request {
+	q := r.URL.Query()
+	q.Del(name)
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	r2 := r.Clone(r.Context())
+	r2.URL = &u
+	return r2
 }
 
 // linkQR serves the QR code of a product's payment link, as SVG or PNG
