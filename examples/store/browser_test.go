@@ -166,7 +166,7 @@ func TestBrowserStoreFlow(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	tab := browsertest.Open(t, browsertest.Launch(t, ctx, chromium), chromedp.EmulateViewport(1280, 800))
-	axe := axeSource(t)
+	axe := browsertest.AxeSource(t)
 	step := 0
 	// shot saves the page at desktop size and, for the shop's pages, at
 	// phone size too, and holds them to axe-core (injected through
@@ -190,8 +190,7 @@ func TestBrowserStoreFlow(t *testing.T) {
 		}
 		browsertest.Shot(t, tab, artifacts, name+"-phone.png", 780)
 		tab.Do("desktop size", chromedp.EmulateViewport(1280, 800))
-		browsertest.Run(tab, "inject axe", chromedp.Evaluate[chromedp.Void](axe))
-		for _, v := range browsertest.Run(tab, "run axe", chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise)) {
+		for _, v := range browsertest.Axe(t, tab, axe) {
 			t.Errorf("%s: axe %s %s: %s at %s", name, v.Impact, v.ID, v.Help, strings.Join(v.Nodes, ", "))
 		}
 	}
@@ -329,37 +328,3 @@ func fetch(t *testing.T, u string) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
-
-// axeDefault is where scripts/axe installs axe-core when SATSRAIL_AXE_JS is
-// not set (keep its version in step with the script's).
-const axeDefault = "satsrail/axe-core-4.14.1/node_modules/axe-core/axe.min.js"
-
-// axeSource reads axe.min.js: $SATSRAIL_AXE_JS, else scripts/axe's cache.
-func axeSource(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("SATSRAIL_AXE_JS")
-	if path == "" {
-		if dir, err := os.UserCacheDir(); err == nil {
-			path = filepath.Join(dir, axeDefault)
-		}
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("axe-core is not installed (%v): run scripts/axe, or eval \"$(scripts/axe)\" to set SATSRAIL_AXE_JS", err)
-	}
-	return string(b)
-}
-
-// axeViolation is one serious or critical axe finding.
-type axeViolation struct {
-	ID     string   `json:"id"`
-	Impact string   `json:"impact"`
-	Help   string   `json:"help"`
-	Nodes  []string `json:"nodes"`
-}
-
-// axeRun runs axe on the loaded page and returns its serious and critical
-// violations.
-const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
-	.filter(v => v.impact === "serious" || v.impact === "critical")
-	.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))`

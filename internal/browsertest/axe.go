@@ -38,7 +38,9 @@ type AxeViolation struct {
 	Nodes  []string `json:"nodes"`
 }
 
-const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+// AxeScript runs axe on the loaded page (axe-core already injected) and
+// returns its serious and critical violations as []AxeViolation.
+const AxeScript = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
 	.filter(v => v.impact === "serious" || v.impact === "critical")
 	.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))`
 
@@ -56,5 +58,5 @@ func BypassCSP(t *testing.T, tab *Tab) {
 func Axe(t *testing.T, tab *Tab, source string) []AxeViolation {
 	t.Helper()
 	Run(tab, "inject axe", chromedp.Evaluate[chromedp.Void](source))
-	return Run(tab, "run axe", chromedp.Evaluate[[]AxeViolation](axeRun, chromedp.EvalAwaitPromise))
+	return Run(tab, "run axe", chromedp.Evaluate[[]AxeViolation](AxeScript, chromedp.EvalAwaitPromise))
 }

@@ -14,28 +14,9 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/satsrail/satsrail/internal/browsertest"
 	"github.com/satsrail/satsrail/internal/gateway"
 )
-
-// axeDefault is where scripts/axe installs axe-core when SATSRAIL_AXE_JS is
-// not set (keep its version in step with the script's).
-const axeDefault = "satsrail/axe-core-4.14.1/node_modules/axe-core/axe.min.js"
-
-// axeSource reads axe.min.js: $SATSRAIL_AXE_JS, else scripts/axe's cache.
-func axeSource(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("SATSRAIL_AXE_JS")
-	if path == "" {
-		if dir, err := os.UserCacheDir(); err == nil {
-			path = filepath.Join(dir, axeDefault)
-		}
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("axe-core is not installed (%v): run scripts/axe, or eval \"$(scripts/axe)\" to set SATSRAIL_AXE_JS", err)
-	}
-	return string(b)
-}
 
 // shotDir is where the screenshots go: $SATSRAIL_ARTIFACTS/dashboard when
 // set (as the checkout browser test), else the test's t.ArtifactDir(),
@@ -52,20 +33,6 @@ func shotDir(t *testing.T) string {
 	return t.ArtifactDir()
 }
 
-// axeViolation is one serious or critical axe finding.
-type axeViolation struct {
-	ID     string   `json:"id"`
-	Impact string   `json:"impact"`
-	Help   string   `json:"help"`
-	Nodes  []string `json:"nodes"`
-}
-
-// axeRun runs axe on the loaded page and returns its serious and critical
-// violations (the rest are logged by count only).
-const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
-	.filter(v => v.impact === "serious" || v.impact === "critical")
-	.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))})))`
-
 // TestBrowserDashboardPages signs up on a real dashboard in headless
 // Chromium (Debian's chromium package), then opens every GET page of the
 // route table at phone (390×844) and desktop (1280×800) size — after
@@ -79,7 +46,7 @@ func TestBrowserDashboardPages(t *testing.T) {
 	if err != nil {
 		t.Fatal("Chromium is not installed; the browser test needs Debian's chromium package (scripts/setup installs it)")
 	}
-	axe := axeSource(t)
+	axe := browsertest.AxeSource(t)
 	dir := shotDir(t)
 	e := setup(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -137,7 +104,7 @@ func TestBrowserDashboardPages(t *testing.T) {
 			if _, err := chromedp.Run(tab, chromedp.Evaluate[chromedp.Void](axe)); err != nil {
 				t.Fatalf("inject axe into %s: %v", path, err)
 			}
-			vs, err := chromedp.Run(tab, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+			vs, err := chromedp.Run(tab, chromedp.Evaluate[[]browsertest.AxeViolation](browsertest.AxeScript, chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("axe on %s: %v", path, err)
 			}
